@@ -1,0 +1,76 @@
+// pgha standby clone | register | unregister
+#include <unistd.h>
+
+#include "actions/clone.hpp"
+#include "actions/register.hpp"
+#include "command.hpp"
+#include "core/error.hpp"
+#include "output/render.hpp"
+
+namespace pgha::cli {
+namespace {
+
+int run_clone(Invocation& in) {
+    CloneOptions clone;
+    clone.fast_checkpoint = in.has("fast-checkpoint");
+    clone.show_progress = ::isatty(STDERR_FILENO) && !in.globals().dry_run;
+    auto outcome = clone_standby(in.config(), in.globals(), clone);
+    if (in.globals().dry_run) {
+        print(render_checks(outcome.checks, in.globals().format));
+        bool passed = all_passed(outcome.checks);
+        if (in.globals().format == OutputFormat::table)
+            print(passed ? "dry run: all checks passed; nothing was changed\n"
+                         : "dry run: some checks failed; nothing was changed\n");
+        return passed ? 0 : static_cast<int>(ExitCode::refused);
+    }
+    print(outcome.message + "\n" +
+          "next: start PostgreSQL on this node, then run \"pgha standby register\"\n");
+    return 0;
+}
+
+}  // namespace
+
+std::vector<Command> standby_commands() {
+    return {
+        {"standby", "clone", "clone a standby's data directory from an upstream server",
+         "Copies the upstream given by -h/-p/-U/-d into data_directory (or -D) with pg_basebackup\n"
+         "(WAL streaming, progress on a terminal), then writes standby.signal and primary_conninfo,\n"
+         "and primary_slot_name when use_replication_slots (the slot is created on the upstream).\n"
+         "A non-empty data directory is refused unless --force (its contents are then deleted; a running\n"
+         "server's directory is always refused). --dry-run checks the upstream, the credentials, free WAL\n"
+         "senders and slots and the target directory, prints each check and changes nothing.",
+         [](po::options_description& options) {
+             options.add_options()("upstream-node-id", po::value<int>(), "node ID of the upstream (informational)")(
+                 "fast-checkpoint,c", "ask the upstream for an immediate checkpoint (faster start)");
+         },
+         run_clone},
+        {"standby", "register", "register this standby in the metadata",
+         "Checks that this node's server is in recovery and that its upstream is registered, then records\n"
+         "it on the primary. --upstream-node-id defaults to the primary. --force overwrites an existing\n"
+         "registration of this node ID. --wait-start waits up to SECS for this node's server to accept\n"
+         "connections.",
+         [](po::options_description& options) {
+             options.add_options()("upstream-node-id", po::value<int>(), "node ID of the upstream (default: the primary)")(
+                 "wait-start", po::value<int>()->default_value(0), "seconds to wait for this node to start");
+         },
+         [](Invocation& in) {
+             StandbyRegisterOptions standby;
+             standby.upstream_node_id = in.get<int>("upstream-node-id");
+             standby.wait_start_seconds = in.get<int>("wait-start").value_or(0);
+             print(register_standby(in.config(), in.globals(), standby) + "\n");
+             return 0;
+         }},
+        {"standby", "unregister", "remove a standby's registration",
+         "Removes the record of this node (or --node-id) from the metadata. Refuses when other nodes use it\n"
+         "as upstream, unless --force. Works while the standby is down (give the primary with -d/-h).",
+         [](po::options_description& options) {
+             options.add_options()("node-id", po::value<int>(), "the node to unregister (default: this node)");
+         },
+         [](Invocation& in) {
+             print(unregister_node(in.config(), in.globals(), "standby", in.get<int>("node-id")) + "\n");
+             return 0;
+         }},
+    };
+}
+
+}  // namespace pgha::cli

@@ -1,0 +1,67 @@
+#include "help.hpp"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+namespace pgha::cli {
+namespace {
+
+constexpr const char* exit_codes =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  usage or configuration error\n"
+    "  2  cannot connect where a connection was required\n"
+    "  3  refused: a precondition failed and nothing was changed (also a failing --dry-run)\n"
+    "  4  the action started and failed part way (the message says what state things are in)\n";
+
+std::string describe(const po::options_description& options) {
+    std::ostringstream out;
+    out << options;
+    return out.str();
+}
+
+}  // namespace
+
+const std::vector<Command>& all_commands() {
+    static const std::vector<Command> commands = [] {
+        std::vector<Command> all;
+        for (auto group : {primary_commands(), standby_commands(), cluster_commands()})
+            all.insert(all.end(), group.begin(), group.end());
+        return all;
+    }();
+    return commands;
+}
+
+std::string version_text() { return fmt::format("pgha {}\n", PGHA_VERSION); }
+
+std::string general_help(const po::options_description& globals) {
+    std::string out = "pgha: replication and failover manager for PostgreSQL\n\n"
+                      "Usage: pgha [global options] OBJECT VERB [options]\n\nCommands:\n";
+    for (const auto& command : all_commands())
+        out += fmt::format("  {:<20} {}\n", command.object + " " + command.verb, command.summary);
+    return out + "\n" + describe(globals) + "\n" + exit_codes;
+}
+
+std::optional<std::string> object_help(const std::string& object) {
+    std::string out;
+    for (const auto& command : all_commands())
+        if (command.object == object) out += fmt::format("  pgha {} {:<12} {}\n", object, command.verb, command.summary);
+    if (out.empty()) return std::nullopt;
+    return fmt::format("Usage: pgha {} VERB [options]\n\nVerbs:\n{}\nRun \"pgha {} VERB --help\" for details.\n",
+                       object, out, object);
+}
+
+std::string command_help(const Command& command, const po::options_description& globals) {
+    std::string out = fmt::format("pgha {} {}: {}\n\nUsage: pgha [global options] {} {} [options]\n\n{}\n\n",
+                                  command.object, command.verb, command.summary, command.object, command.verb,
+                                  command.description);
+    if (command.add_options) {
+        po::options_description specific(command.object + " " + command.verb + " options");
+        command.add_options(specific);
+        out += describe(specific) + "\n";
+    }
+    return out + describe(globals) + "\n" + exit_codes;
+}
+
+}  // namespace pgha::cli

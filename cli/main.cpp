@@ -1,0 +1,197 @@
+// pgha: parse `pgha [global options] <object> <verb> [options]`, run the command,
+// and map every error to the exit codes of DESIGN.md section 3. The only place
+// that turns errors into exit codes.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <set>
+
+#include "command.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "help.hpp"
+
+namespace pgha::cli {
+namespace {
+
+po::options_description global_options() {
+    po::options_description options("Global options");
+    options.add_options()
+        ("config-file,f", po::value<std::string>(), "configuration file (default: $PGHA_CONFIG, else /etc/pgha/pgha.toml)")
+        ("host,h", po::value<std::string>(), "host of the server to use (an upstream, for standby clone)")
+        ("port,p", po::value<std::string>(), "port of that server")
+        ("username,U", po::value<std::string>(), "user name for that server")
+        ("dbname,d", po::value<std::string>(), "database name, or a whole conninfo string")
+        ("pgdata,D", po::value<std::string>(), "data directory (default: data_directory from the config)")
+        ("force,F", "do it even though a check says no (see each command)")
+        ("dry-run", "check everything, change nothing")
+        ("csv", "machine-readable CSV output")
+        ("json", "machine-readable JSON output")
+        ("log-level,L", po::value<std::string>(), "debug, info, notice, warning or error")
+        ("verbose,v", "more detail (log level info)")
+        ("help", "show help (also: pgha OBJECT --help, pgha OBJECT VERB --help)")
+        ("version", "show the version");
+    return options;
+}
+
+// Positional words (object, verb) in argv, skipping options and their values.
+std::vector<std::string> positional_words(const std::vector<std::string>& args) {
+    std::set<std::string> takes_value;
+    po::options_description everything;
+    everything.add(global_options());
+    for (const auto& command : all_commands()) {
+        po::options_description specific;
+        if (command.add_options) command.add_options(specific);
+        for (const auto& option : specific.options()) everything.add(option);
+    }
+    for (const auto& option : everything.options()) {
+        if (option->semantic()->max_tokens() == 0) continue;
+        takes_value.insert(option->canonical_display_name(po::command_line_style::allow_long));
+        auto short_name = option->canonical_display_name(po::command_line_style::allow_dash_for_short);
+        if (short_name.size() == 2) takes_value.insert(short_name);
+    }
+    std::vector<std::string> words;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto& arg = args[i];
+        if (arg.starts_with("-")) {
+            if (arg.find('=') == std::string::npos && takes_value.count(arg)) ++i;
+            continue;
+        }
+        words.push_back(arg);
+    }
+    return words;
+}
+
+const Command* find_command(const std::string& object, const std::string& verb) {
+    for (const auto& command : all_commands())
+        if (command.object == object && command.verb == verb) return &command;
+    return nullptr;
+}
+
+GlobalOptions read_globals(const po::variables_map& vm) {
+    GlobalOptions globals;
+    auto text = [&](const char* name) -> std::optional<std::string> {
+        if (!vm.count(name)) return std::nullopt;
+        return vm[name].as<std::string>();
+    };
+    globals.host = text("host");
+    globals.port = text("port");
+    globals.user = text("username");
+    globals.dbname = text("dbname");
+    globals.pgdata = text("pgdata");
+    globals.force = vm.count("force") > 0;
+    globals.dry_run = vm.count("dry-run") > 0;
+    if (vm.count("csv") && vm.count("json")) throw usage_error("--csv and --json cannot be used together");
+    if (vm.count("csv")) globals.format = OutputFormat::csv;
+    if (vm.count("json")) globals.format = OutputFormat::json;
+    return globals;
+}
+
+void apply_log_level(const po::variables_map& vm) {
+    if (vm.count("verbose")) log::set_level(log::Level::info);
+    if (vm.count("log-level")) {
+        log::Level level;
+        auto name = vm["log-level"].as<std::string>();
+        if (!log::parse_level(name, level))
+            throw usage_error("unknown log level \"" + name + "\"", "use debug, info, notice, warning or error");
+        log::set_level(level);
+    }
+}
+
+std::string config_path(const po::variables_map& vm) {
+    if (vm.count("config-file")) return vm["config-file"].as<std::string>();
+    if (const char* env = std::getenv("PGHA_CONFIG"); env && *env) return env;
+    return "/etc/pgha/pgha.toml";
+}
+
+int run(const std::vector<std::string>& args) {
+    auto words = positional_words(args);
+    bool wants_help = std::find(args.begin(), args.end(), "--help") != args.end();
+    if (std::find(args.begin(), args.end(), "--version") != args.end()) {
+        print(version_text());
+        return 0;
+    }
+    if (words.empty()) {
+        print(general_help(global_options()));
+        return wants_help ? 0 : static_cast<int>(ExitCode::usage);
+    }
+    if (words.size() == 1 || wants_help) {
+        if (words.size() >= 2)
+            if (const auto* command = find_command(words[0], words[1])) {
+                print(command_help(*command, global_options()));
+                return 0;
+            }
+        if (auto help = object_help(words[0])) {
+            print(*help);
+            return wants_help ? 0 : static_cast<int>(ExitCode::usage);
+        }
+        throw usage_error("unknown object \"" + words[0] + "\"", "run \"pgha --help\" for the list of commands");
+    }
+    const auto* command = find_command(words[0], words[1]);
+    if (!command) {
+        if (!object_help(words[0]))
+            throw usage_error("unknown object \"" + words[0] + "\"", "run \"pgha --help\" for the list of commands");
+        throw usage_error("unknown command \"" + words[0] + " " + words[1] + "\"",
+                          "run \"pgha " + words[0] + " --help\" for its verbs");
+    }
+    if (words.size() > 2)
+        throw usage_error("unexpected argument \"" + words[2] + "\"",
+                          "run \"pgha " + words[0] + " " + words[1] + " --help\"");
+
+    po::options_description options = global_options();
+    po::options_description specific(command->object + " " + command->verb + " options");
+    if (command->add_options) command->add_options(specific);
+    options.add(specific);
+    po::options_description hidden;
+    hidden.add_options()("words", po::value<std::vector<std::string>>());
+    options.add(hidden);
+    po::positional_options_description positional;
+    positional.add("words", 2);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+    apply_log_level(vm);
+    Invocation invocation(vm, read_globals(vm), config_path(vm));
+    return command->run(invocation);
+}
+
+void print_error(const Error& error) {
+    std::string text = "ERROR: " + std::string(error.what()) + "\n";
+    if (!error.detail().empty()) text += "DETAIL: " + error.detail() + "\n";
+    if (!error.hint().empty()) text += "HINT: " + error.hint() + "\n";
+    std::fflush(stdout);
+    std::fputs(text.c_str(), stderr);
+}
+
+}  // namespace
+
+const Config& Invocation::config() {
+    if (!config_) config_ = load_config(config_path_);
+    return *config_;
+}
+
+void print(const std::string& text) {
+    std::fputs(text.c_str(), stdout);
+    if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+}  // namespace pgha::cli
+
+int main(int argc, char** argv) {
+    using namespace pgha;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        return cli::run(args);
+    } catch (const Error& error) {
+        cli::print_error(error);
+        return static_cast<int>(error.code());
+    } catch (const boost::program_options::error& error) {
+        cli::print_error(usage_error(error.what(), "run the command with --help for its options"));
+        return static_cast<int>(ExitCode::usage);
+    } catch (const std::exception& error) {
+        cli::print_error(Error(ExitCode::partial, std::string("unexpected error: ") + error.what(), {},
+                               "check \"pgha cluster show\" for the state of the cluster"));
+        return static_cast<int>(ExitCode::partial);
+    }
+}

@@ -1,0 +1,26 @@
+#pragma once
+// standby clone: a new standby's data directory from an upstream, with
+// pg_basebackup, then standby.signal and primary_conninfo.
+#include <string>
+
+#include "actions/check.hpp"
+#include "actions/options.hpp"
+#include "config/config.hpp"
+
+namespace pgha {
+
+struct CloneOptions {
+    bool fast_checkpoint = false;
+    bool show_progress = false;  // pg_basebackup --progress (on a terminal)
+};
+
+struct CloneOutcome {
+    Checks checks;        // every precondition, in order
+    std::string message;  // what was done (empty for a dry run)
+};
+
+// With options.dry_run: runs the checks only and changes nothing; the caller
+// decides the exit code from all_passed(outcome.checks).
+CloneOutcome clone_standby(const Config& config, const GlobalOptions& options, const CloneOptions& clone);
+
+}  // namespace pgha

@@ -1,0 +1,74 @@
+#include "actions/cluster_show.hpp"
+
+#include <algorithm>
+
+#include "actions/connect.hpp"
+#include "catalog/nodes.hpp"
+#include "catalog/schema.hpp"
+#include "pg/conninfo.hpp"
+#include "probe/probe.hpp"
+
+namespace pgha {
+namespace {
+
+std::optional<std::string> name_of(const std::vector<NodeRecord>& records, std::optional<int> node_id) {
+    if (!node_id) return std::nullopt;
+    for (const auto& record : records)
+        if (record.node_id == *node_id) return record.node_name;
+    return std::nullopt;
+}
+
+// The node whose conninfo host and port match what a WAL receiver reports.
+std::optional<std::string> node_at(const std::vector<NodeRecord>& records, const NodeObservation& seen) {
+    if (!seen.sender_host || !seen.sender_port) return std::nullopt;
+    for (const auto& record : records) {
+        auto host = pg::conninfo_value(record.conninfo, "host");
+        auto port = pg::conninfo_value(record.conninfo, "port").value_or("5432");
+        if (host && *host == *seen.sender_host && port == std::to_string(*seen.sender_port))
+            return record.node_name;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<NodeView> build_views(const std::vector<NodeRecord>& records,
+                                  const std::vector<NodeObservation>& observations) {
+    std::optional<Lsn> primary_lsn;
+    for (std::size_t i = 0; i < records.size(); ++i)
+        if (observations[i].reachable && !observations[i].in_recovery && records[i].type == "primary")
+            primary_lsn = observations[i].lsn;
+
+    std::vector<NodeView> views;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        NodeView view{records[i], observations[i]};
+        const auto& seen = view.seen;
+        view.upstream_name = name_of(records, records[i].upstream_node_id);
+        if (!seen.reachable) {
+            view.status = "unreachable";
+        } else {
+            view.actual_role = seen.in_recovery ? "standby" : "primary";
+            bool role_matches = records[i].type == "witness" ? !seen.in_recovery : *view.actual_role == records[i].type;
+            view.status = role_matches ? "running" : "mismatch";
+            view.actual_upstream_name = node_at(records, seen);
+            auto replayed = seen.replay_lsn ? seen.replay_lsn : seen.lsn;
+            if (seen.in_recovery && primary_lsn && replayed)
+                view.lag_bytes = *primary_lsn > *replayed ? static_cast<std::int64_t>(*primary_lsn - *replayed) : 0;
+            else if (!seen.in_recovery)
+                view.lag_bytes = std::nullopt;
+        }
+        views.push_back(std::move(view));
+    }
+    return views;
+}
+
+std::vector<NodeView> show_cluster(const Config& config, const GlobalOptions& options) {
+    auto entry = connect_local_or_given(config, options);
+    catalog::require_schema(entry);
+    auto records = catalog::list_nodes(entry);
+    std::erase_if(records, [](const NodeRecord& record) { return !record.active; });
+    auto observations = observe_all(records, connect_timeout(config.conninfo));
+    return build_views(records, observations);
+}
+
+}  // namespace pgha

@@ -1,0 +1,48 @@
+#include "actions/emit_event.hpp"
+
+#include <chrono>
+#include <fmt/chrono.h>
+
+#include "catalog/events.hpp"
+#include "core/log.hpp"
+#include "hooks/notify.hpp"
+
+namespace pgha {
+namespace {
+
+std::string utc_now() {
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+}
+
+}  // namespace
+
+Event make_event(const Config& config, std::string type, bool successful, std::string details) {
+    Event event;
+    event.node_id = config.node_id;
+    event.node_name = config.node_name;
+    event.type = std::move(type);
+    event.successful = successful;
+    event.details = std::move(details);
+    return event;
+}
+
+void emit_event(const Config& config, const pg::Connection* writable, Event event) {
+    bool recorded = false;
+    if (writable) {
+        try {
+            catalog::record_event(*writable, event);
+            recorded = true;
+        } catch (const Error& error) {
+            log::warning("could not record event \"{}\": {} {}", event.type, error.what(), error.detail());
+        }
+    }
+    if (!recorded) {
+        event.timestamp = utc_now();
+        log::warning("event \"{}\" not recorded in pgha.events: no writable primary", event.type);
+    }
+    run_event_hook(config.events, event);
+}
+
+}  // namespace pgha

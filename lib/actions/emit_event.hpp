@@ -1,0 +1,16 @@
+#pragma once
+#include "config/config.hpp"
+#include "hooks/event.hpp"
+#include "pg/connection.hpp"
+
+namespace pgha {
+
+// Records the event in pgha.events through `writable` (a primary connection, or
+// nullptr when none is writable: then only logged), then runs the [events] hook.
+// Never throws: an action that succeeded is not failed by its bookkeeping.
+void emit_event(const Config& config, const pg::Connection* writable, Event event);
+
+// An event of this node, as configured.
+Event make_event(const Config& config, std::string type, bool successful, std::string details);
+
+}  // namespace pgha

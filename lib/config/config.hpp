@@ -1,0 +1,78 @@
+#pragma once
+// The per-node configuration file (DESIGN.md section 4). Values here are parsed
+// and validated; defaults are the member initializers.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace pgha {
+
+struct FailoverSettings {
+    std::string mode = "automatic";  // automatic | manual
+    Millis monitor_interval{1000};
+    int reconnect_attempts = 3;
+    Millis reconnect_interval{1000};
+    Millis lease_timeout{10000};
+    std::uint64_t maximum_lag_on_failover = 16ULL << 20;
+};
+
+struct FencingSettings {
+    std::string mode = "quorum";  // quorum | ping | off
+    std::vector<std::string> ping_targets;
+    std::string command;
+    bool auto_rejoin = true;
+};
+
+struct EventSettings {
+    std::string command;
+    std::vector<std::string> include;  // empty = all events
+    Millis timeout{30000};
+};
+
+struct ServiceSettings {
+    std::string start_command;
+    std::string stop_command;
+    std::string restart_command;
+    std::string reload_command;
+};
+
+struct DaemonSettings {
+    std::string listen = "127.0.0.1:8008";
+    std::string secret_file;
+    std::string state_dir = "/var/lib/pgha";
+    std::string log_level = "info";
+    std::string log_file;
+};
+
+struct Config {
+    std::string source_path;  // the file this was loaded from
+
+    int node_id = 0;
+    std::string node_name;
+    std::string conninfo;
+    std::string data_directory;
+    std::string pg_bindir;
+    std::string location = "default";
+    int priority = 100;
+    std::string replication_user;  // empty: the user in conninfo
+    bool use_replication_slots = true;
+
+    FailoverSettings failover;
+    FencingSettings fencing;
+    EventSettings events;
+    ServiceSettings service;
+    DaemonSettings daemon;
+};
+
+// Throws pgha::Error (ExitCode::usage) naming the file, line and key of every
+// problem found: syntax errors, unknown keys (with a "did you mean" hint),
+// wrong types, bad durations or sizes, missing required keys.
+Config load_config(const std::string& path);
+Config parse_config(const std::string& text, const std::string& source_path);
+
+// Every valid key, dotted ("failover.lease_timeout"), in table order.
+std::vector<std::string> config_keys();
+
+}  // namespace pgha

@@ -1,0 +1,16 @@
+#!/bin/bash
+# Installs what pgha needs to build and test on Debian 12 (run as root).
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config libpq-dev libboost-program-options-dev libboost-dev
+          libfmt-dev libtomlplusplus-dev catch2 nlohmann-json3-dev postgresql-15 postgresql-client-15
+          python3 iproute2)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

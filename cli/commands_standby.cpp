@@ -18,10 +18,11 @@ int run_clone(Invocation& in) {
     if (in.globals().dry_run) {
         print(render_checks(outcome.checks, in.globals().format));
         bool passed = all_passed(outcome.checks);
-        if (in.globals().format == OutputFormat::table)
-            print(passed ? "dry run: all checks passed; nothing was changed\n"
-                         : "dry run: some checks failed; nothing was changed\n");
-        return passed ? 0 : static_cast<int>(ExitCode::refused);
+        if (in.globals().format == OutputFormat::table && passed)
+            print("dry run: all checks passed; nothing was changed\n");
+        if (!passed)
+            throw refused("standby clone --dry-run: a check failed (see [FAIL] above); nothing was changed");
+        return 0;
     }
     print(outcome.message + "\n" +
           "next: start PostgreSQL on this node, then run \"pgha standby register\"\n");

@@ -37,7 +37,7 @@ std::vector<NodeView> build_views(const std::vector<NodeRecord>& records,
     std::optional<Lsn> primary_lsn;
     for (std::size_t i = 0; i < records.size(); ++i)
         if (observations[i].reachable && !observations[i].in_recovery && records[i].type == "primary")
-            primary_lsn = observations[i].lsn;
+            primary_lsn = observations[i].insert_lsn ? observations[i].insert_lsn : observations[i].lsn;
 
     std::vector<NodeView> views;
     for (std::size_t i = 0; i < records.size(); ++i) {

@@ -37,7 +37,7 @@ void append_settings(const std::string& file, const std::vector<std::pair<std::s
     for (const auto& [name, value] : settings) {
         std::string quoted;
         for (char c : value) {
-            if (c == '\'') quoted += '\'';
+            if (c == '\'' || c == '\\') quoted += c;  // doubled, as ALTER SYSTEM writes them
             quoted += c;
         }
         out << name << " = '" << quoted << "'\n";

@@ -109,10 +109,10 @@ std::string register_standby(const Config& config, const GlobalOptions& options,
     if (!upstream || !upstream->active)
         throw refused(fmt::format("upstream node ID {} is not registered (or not active)", upstream_id), {},
                       "register the upstream node first, or give a registered node with --upstream-node-id");
-    if (upstream_id == config.node_id)
-        throw refused("a standby cannot be its own upstream", {}, "give another node with --upstream-node-id");
     primary.begin();
     check_identity(primary, config, options.force);
+    if (upstream_id == config.node_id)
+        throw refused("a standby cannot be its own upstream", {}, "give another node with --upstream-node-id");
     catalog::upsert_node(primary, record_from_config(config, "standby", upstream_id));
     if (options.dry_run) {
         primary.exec("ROLLBACK");

@@ -29,6 +29,9 @@ struct NodeObservation {
     bool in_recovery = false;
     std::optional<Lsn> lsn;         // primary: current WAL; standby: last received (or replayed)
     std::optional<Lsn> replay_lsn;  // standby only
+    // Primary only: end of the last inserted record, comparable with a standby's
+    // replay LSN (the write LSN may run ahead to a page boundary when idle).
+    std::optional<Lsn> insert_lsn;
     std::optional<int> timeline;
     bool streaming = false;  // standby's WAL receiver is streaming
     std::optional<std::string> sender_host;

@@ -49,7 +49,10 @@ std::string render_text(const Table& table) {
 std::string render_csv(const Table& table) {
     auto line = [](const std::vector<std::string>& cells) {
         std::string out;
-        for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_field(cells[i]);
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            if (i) out += ',';
+            out += csv_field(cells[i]);
+        }
         return out + "\n";
     };
     std::string out = line(table.header);

@@ -16,7 +16,8 @@ SELECT r AS in_recovery,
        CASE WHEN r THEN coalesce(w.received_tli, (SELECT timeline_id FROM pg_control_checkpoint()))
             ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS timeline,
        coalesce(w.status = 'streaming', false) AS streaming,
-       w.sender_host, w.sender_port
+       w.sender_host, w.sender_port,
+       CASE WHEN NOT r THEN pg_current_wal_insert_lsn()::text END AS insert_lsn
   FROM (SELECT pg_is_in_recovery() AS r) AS recovery
   LEFT JOIN pg_stat_wal_receiver AS w ON true
 )SQL";
@@ -35,6 +36,7 @@ NodeObservation observe(const pg::Connection& connection) {
     seen.streaming = result.boolean(0, 4);
     seen.sender_host = result.optional(0, 5);
     if (auto port = result.integer(0, 6)) seen.sender_port = static_cast<int>(*port);
+    if (auto text = result.optional(0, 7)) seen.insert_lsn = parse_lsn(*text);
     return seen;
 }
 

@@ -47,6 +47,8 @@ struct Command {
 std::vector<Command> primary_commands();
 std::vector<Command> standby_commands();
 std::vector<Command> cluster_commands();
+std::vector<Command> node_commands();
+std::vector<Command> witness_commands();
 const std::vector<Command>& all_commands();
 
 void print(const std::string& text);  // stdout, flushed

@@ -1,0 +1,24 @@
+#pragma once
+// Starting and stopping this node's PostgreSQL: the [service] commands when
+// configured (systemctl, pg_ctlcluster...), else pg_ctl on data_directory.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "process/process.hpp"
+
+namespace pgha {
+
+enum class ServiceAction { start, stop, restart, reload };
+
+std::optional<ServiceAction> parse_service_action(const std::string& name);
+std::string to_string(ServiceAction action);
+
+// The argv that performs the action on this node (never through a shell).
+std::vector<std::string> service_command(const Config& config, ServiceAction action);
+
+// Runs it, bounded by `timeout`; the result says what happened.
+ProcessResult run_service(const Config& config, ServiceAction action, Millis timeout = Millis(120000));
+
+}  // namespace pgha

@@ -1,5 +1,10 @@
-// pgha cluster show | event
+// pgha cluster show | event | matrix | crosscheck | conninfo | cleanup
+#include <nlohmann/json.hpp>
+
+#include "actions/cluster_cleanup.hpp"
+#include "actions/cluster_conninfo.hpp"
 #include "actions/cluster_event.hpp"
+#include "actions/cluster_matrix.hpp"
 #include "actions/cluster_show.hpp"
 #include "command.hpp"
 #include "output/render.hpp"
@@ -32,6 +37,57 @@ std::vector<Command> cluster_commands() {
              filter.event_type = in.get<std::string>("event");
              filter.node_id = in.get<int>("node-id");
              print(render_events(cluster_events(in.config(), in.globals(), filter), in.globals().format));
+             return 0;
+         }},
+        {"cluster", "matrix", "who can reach whom: this host and every node",
+         "First row: this host connects to every active registered node (in parallel). Then every\n"
+         "reachable node is asked to connect to every other node through the dblink extension, when it\n"
+         "is installed in that node's database; otherwise its row is ? and a note says how to enable it\n"
+         "(CREATE EXTENSION dblink in the pgha database on the primary). Each probe is bounded by the\n"
+         "connect timeout. * reachable, x unreachable, ? unknown. --csv gives one row per source and\n"
+         "target, --json an object. Exit code 0 unless the metadata cannot be read.",
+         nullptr,
+         [](Invocation& in) {
+             print(render_matrix(build_matrix(in.config(), in.globals()), in.globals().format));
+             return 0;
+         }},
+        {"cluster", "crosscheck", "per node: how many sources see it up, and the verdict",
+         "Builds the same grid as \"cluster matrix\" and, for each node, says \"seen up by N of M\n"
+         "sources\" (M: this host and the other nodes that could answer) with the verdict by majority:\n"
+         "reachable, unreachable, or unknown (a tie, or no source could answer). Exit code 0 unless the\n"
+         "metadata cannot be read.",
+         nullptr,
+         [](Invocation& in) {
+             print(render_crosscheck(build_matrix(in.config(), in.globals()), in.globals().format));
+             return 0;
+         }},
+        {"cluster", "conninfo", "print a libpq multi-host connection string for the cluster",
+         "From the metadata (active primary and standbys, no witnesses, by node_id) prints e.g.\n"
+         "  host=db1,db2,db3 port=5432,5432,5432 target_session_attrs=read-write\n"
+         "--role primary (default) gives target_session_attrs=read-write, standby gives standby, any\n"
+         "gives any. connect_timeout is added when this node's conninfo has one. Never a password.\n"
+         "--json prints {\"conninfo\": ...}.",
+         [](po::options_description& options) {
+             options.add_options()("role", po::value<std::string>()->default_value("primary"),
+                                   "primary, standby or any");
+         },
+         [](Invocation& in) {
+             auto text = cluster_conninfo(in.config(), in.globals(), in.get<std::string>("role").value_or("primary"));
+             if (in.globals().format == OutputFormat::json) text = nlohmann::json{{"conninfo", text}}.dump();
+             print(text);
+             return 0;
+         }},
+        {"cluster", "cleanup", "delete old monitoring history",
+         "Deletes pgha.monitoring_history rows sampled more than DAYS days ago, on the primary (found\n"
+         "through this node, or -h/-d), prints how many and records a cluster_cleanup event.\n"
+         "--keep-history 0 deletes all history. --dry-run only counts the rows.",
+         [](po::options_description& options) {
+             options.add_options()("keep-history", po::value<int>(), "keep this many days of history (0 or more)");
+         },
+         [](Invocation& in) {
+             auto days = in.get<int>("keep-history");
+             if (!days) throw usage_error("no --keep-history given", "for example --keep-history 30 (0 deletes all)");
+             print(cleanup_history(in.config(), in.globals(), *days));
              return 0;
          }},
     };

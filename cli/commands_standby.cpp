@@ -5,7 +5,9 @@
 #include "actions/register.hpp"
 #include "command.hpp"
 #include "core/error.hpp"
-#include "output/render.hpp"
+#include "actions/follow.hpp"
+#include "actions/promote.hpp"
+#include "report.hpp"
 
 namespace pgha::cli {
 namespace {
@@ -15,17 +17,30 @@ int run_clone(Invocation& in) {
     clone.fast_checkpoint = in.has("fast-checkpoint");
     clone.show_progress = ::isatty(STDERR_FILENO) && !in.globals().dry_run;
     auto outcome = clone_standby(in.config(), in.globals(), clone);
-    if (in.globals().dry_run) {
-        print(render_checks(outcome.checks, in.globals().format));
-        bool passed = all_passed(outcome.checks);
-        if (in.globals().format == OutputFormat::table && passed)
-            print("dry run: all checks passed; nothing was changed\n");
-        if (!passed)
-            throw refused("standby clone --dry-run: a check failed (see [FAIL] above); nothing was changed");
-        return 0;
-    }
+    if (in.globals().dry_run) return finish_dry_run(outcome.checks, {}, in.globals().format, "standby clone");
     print(outcome.message + "\n" +
           "next: start PostgreSQL on this node, then run \"pgha standby register\"\n");
+    return 0;
+}
+
+int run_promote(Invocation& in) {
+    PromoteOptions promote;
+    promote.siblings_follow = in.has("siblings-follow");
+    auto outcome = promote_standby(in.config(), in.globals(), promote);
+    if (in.globals().dry_run)
+        return finish_dry_run(outcome.checks, outcome.messages, in.globals().format, "standby promote");
+    for (const auto& message : outcome.messages) print(message);
+    if (outcome.failures.empty()) return 0;
+    std::string detail;
+    for (const auto& failure : outcome.failures) detail += (detail.empty() ? "" : "\n") + failure;
+    throw Error(ExitCode::partial, "this node was promoted, but some standbys could not follow it", detail,
+                "run \"pgha standby follow\" on each of them (or \"pgha node rejoin\" where the hint says so)");
+}
+
+int run_follow(Invocation& in) {
+    auto outcome = follow_standby(in.config(), in.globals(), in.get<int>("upstream-node-id"));
+    if (in.globals().dry_run) return finish_dry_run(outcome.checks, {}, in.globals().format, "standby follow");
+    print(outcome.message);
     return 0;
 }
 
@@ -45,6 +60,25 @@ std::vector<Command> standby_commands() {
                  "fast-checkpoint,c", "ask the upstream for an immediate checkpoint (faster start)");
          },
          run_clone},
+        {"standby", "promote", "promote this standby to primary",
+         "Promotes the local standby with pg_promote(), waits until it accepts writes, records it as the\n"
+         "primary in a new term (the old primary's record becomes inactive) and records standby_promote.\n"
+         "Refused (exit 3, nothing changed) while another registered node still runs as a writable primary,\n"
+         "unless --force. --siblings-follow re-points every other standby to the new primary (no restart).\n"
+         "--dry-run runs the checks and says what would happen.",
+         [](po::options_description& options) {
+             options.add_options()("siblings-follow", "make the other standbys follow the new primary");
+         },
+         run_promote},
+        {"standby", "follow", "re-point this standby to the primary (or another upstream), no restart",
+         "Sets primary_conninfo (and primary_slot_name) with ALTER SYSTEM and reloads: no restart. The\n"
+         "target is the one registered node running as primary, or --upstream-node-id. Checks first that\n"
+         "this standby's timeline has not forked from the target's (else refused with the node rejoin\n"
+         "command to run), then waits until it streams from the target. Records standby_follow.",
+         [](po::options_description& options) {
+             options.add_options()("upstream-node-id", po::value<int>(), "node to follow (default: the primary)");
+         },
+         run_follow},
         {"standby", "register", "register this standby in the metadata",
          "Checks that this node's server is in recovery and that its upstream is registered, then records\n"
          "it on the primary. --upstream-node-id defaults to the primary. --force overwrites an existing\n"

@@ -26,7 +26,8 @@ std::string describe(const po::options_description& options) {
 const std::vector<Command>& all_commands() {
     static const std::vector<Command> commands = [] {
         std::vector<Command> all;
-        for (auto group : {primary_commands(), standby_commands(), witness_commands(), node_commands(), cluster_commands()})
+        for (auto group : {primary_commands(), standby_commands(), witness_commands(), node_commands(), rejoin_commands(),
+                            cluster_commands()})
             all.insert(all.end(), group.begin(), group.end());
         return all;
     }();

@@ -8,6 +8,7 @@
 #include "actions/connect.hpp"
 #include "actions/data_directory.hpp"
 #include "actions/emit_event.hpp"
+#include "actions/replication.hpp"
 #include "actions/pg_tools.hpp"
 #include "cluster/node.hpp"
 #include "core/log.hpp"
@@ -104,14 +105,6 @@ Check check_replication_connection(const std::string& replication_conninfo) {
     return check;
 }
 
-void write_standby_settings(const std::string& target, const std::string& primary_conninfo,
-                            const std::optional<std::string>& slot) {
-    std::ofstream(fs::path(target) / "standby.signal").flush();
-    std::vector<std::pair<std::string, std::string>> settings{{"primary_conninfo", primary_conninfo}};
-    if (slot) settings.emplace_back("primary_slot_name", *slot);
-    append_settings((fs::path(target) / "postgresql.auto.conf").string(), settings);
-}
-
 // The event goes to the primary: the upstream itself, or the primary it knows.
 void record_clone(const Config& config, const pg::Connection& upstream, bool upstream_in_recovery,
                   const std::string& message) {
@@ -161,31 +154,29 @@ CloneOutcome clone_standby(const Config& config, const GlobalOptions& options, c
 
     std::optional<std::string> used_slot;
     if (config.use_replication_slots) {
-        if (!facts.slot_exists)
-            upstream->exec("SELECT pg_create_physical_replication_slot($1, true)", pg::params(slot));
+        ensure_slot(*upstream, slot);
         used_slot = slot;
     }
     fs::create_directories(target);
     fs::permissions(target, fs::perms::owner_all, fs::perm_options::replace);
     if (options.force) clear_directory(target);
 
-    std::vector<std::string> argv{pg_tool(config, "pg_basebackup"), "-D", target, "-d", replication_conninfo,
+    // The password (if any) goes by environment, never into the argv that `ps` shows.
+    std::vector<std::string> argv{pg_tool(config, "pg_basebackup"), "-D", target, "-d",
+                                  pg::redact_conninfo(replication_conninfo),
                                   "-X", "stream", "-c", clone.fast_checkpoint ? "fast" : "spread", "-w"};
     if (used_slot) argv.insert(argv.end(), {"-S", *used_slot});
     if (clone.show_progress) argv.push_back("-P");
     log::info("running pg_basebackup from {} into {}", label, target);
-    auto result = run_process(argv, {.capture_output = !clone.show_progress});
+    auto result = run_process(argv, {.capture_output = !clone.show_progress,
+                                     .environment = password_environment(replication_conninfo)});
     if (!result.succeeded())
         throw Error(ExitCode::partial, fmt::format("pg_basebackup from {} {}", label, result.describe()),
                     result.output,
                     fmt::format("\"{}\" may hold a partial copy; fix the cause and run the clone again with --force",
                                 target));
 
-    auto primary_conninfo = pg::format_conninfo([&] {
-        auto params = pg::parse_conninfo(pg::conninfo_with(replication_conninfo, {{"application_name", config.node_name}}));
-        std::erase_if(params, [](const auto& p) { return p.first == "dbname"; });
-        return params;
-    }());
+    auto primary_conninfo = primary_conninfo_for(upstream_conninfo, repluser, config.node_name);
     write_standby_settings(target, primary_conninfo, used_slot);
 
     outcome.message = fmt::format("standby \"{}\" (ID {}) cloned from upstream {} into \"{}\"", config.node_name,

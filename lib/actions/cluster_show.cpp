@@ -36,7 +36,8 @@ std::vector<NodeView> build_views(const std::vector<NodeRecord>& records,
                                   const std::vector<NodeObservation>& observations) {
     std::optional<Lsn> primary_lsn;
     for (std::size_t i = 0; i < records.size(); ++i)
-        if (observations[i].reachable && !observations[i].in_recovery && records[i].type == "primary")
+        if (observations[i].reachable && !observations[i].in_recovery && records[i].type == "primary" &&
+            records[i].active)
             primary_lsn = observations[i].insert_lsn ? observations[i].insert_lsn : observations[i].lsn;
 
     std::vector<NodeView> views;
@@ -48,7 +49,10 @@ std::vector<NodeView> build_views(const std::vector<NodeRecord>& records,
             view.status = "unreachable";
         } else {
             view.actual_role = seen.in_recovery ? "standby" : "primary";
-            bool role_matches = records[i].type == "witness" ? !seen.in_recovery : *view.actual_role == records[i].type;
+            // An inactive primary record (a replaced old primary) must not run as a primary.
+            bool role_matches = records[i].type == "witness" ? !seen.in_recovery
+                                : !records[i].active      ? seen.in_recovery
+                                                          : *view.actual_role == records[i].type;
             view.status = role_matches ? "running" : "mismatch";
             view.actual_upstream_name = node_at(records, seen);
             auto replayed = seen.replay_lsn ? seen.replay_lsn : seen.lsn;
@@ -66,7 +70,6 @@ std::vector<NodeView> show_cluster(const Config& config, const GlobalOptions& op
     auto entry = connect_local_or_given(config, options);
     catalog::require_schema(entry);
     auto records = catalog::list_nodes(entry);
-    std::erase_if(records, [](const NodeRecord& record) { return !record.active; });
     auto observations = observe_all(records, connect_timeout(config.conninfo));
     return build_views(records, observations);
 }

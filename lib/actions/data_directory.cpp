@@ -30,19 +30,50 @@ void clear_directory(const std::string& path) {
     for (const auto& entry : fs::directory_iterator(path)) fs::remove_all(entry.path());
 }
 
-void append_settings(const std::string& file, const std::vector<std::pair<std::string, std::string>>& settings) {
-    std::ofstream out(file, std::ios::app);
-    if (!out) throw Error(ExitCode::partial, "cannot write " + file);
-    out << "\n# added by pgha standby clone\n";
-    for (const auto& [name, value] : settings) {
-        std::string quoted;
-        for (char c : value) {
-            if (c == '\'' || c == '\\') quoted += c;  // doubled, as ALTER SYSTEM writes them
-            quoted += c;
-        }
-        out << name << " = '" << quoted << "'\n";
+namespace {
+
+std::string quoted_setting(const std::string& value) {
+    std::string quoted = "'";
+    for (char c : value) {
+        if (c == '\'' || c == '\\') quoted += c;  // doubled, as ALTER SYSTEM writes them
+        quoted += c;
     }
+    return quoted + "'";
+}
+
+// "name = ..." or "name=..." at the start of a line (after blanks).
+bool sets(const std::string& line, const std::string& name) {
+    auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line.compare(start, name.size(), name) != 0) return false;
+    auto rest = line.find_first_not_of(" \t", start + name.size());
+    return rest != std::string::npos && line[rest] == '=';
+}
+
+}  // namespace
+
+void replace_settings(const std::string& file, const std::vector<std::pair<std::string, std::string>>& settings) {
+    std::vector<std::string> kept;
+    {
+        std::ifstream in(file);
+        for (std::string line; std::getline(in, line);) {
+            bool replaced = false;
+            for (const auto& setting : settings) replaced = replaced || sets(line, setting.first);
+            if (!replaced) kept.push_back(line);
+        }
+    }
+    std::ofstream out(file, std::ios::trunc);
+    for (const auto& line : kept) out << line << "\n";
+    for (const auto& [name, value] : settings)
+        if (!value.empty()) out << name << " = " << quoted_setting(value) << "\n";
     if (!out) throw Error(ExitCode::partial, "cannot write " + file);
+}
+
+void write_standby_settings(const std::string& data_directory, const std::string& primary_conninfo,
+                            const std::optional<std::string>& slot) {
+    std::ofstream(fs::path(data_directory) / "standby.signal").flush();
+    // An empty value removes the setting (no slot).
+    replace_settings((fs::path(data_directory) / "postgresql.auto.conf").string(),
+                     {{"primary_conninfo", primary_conninfo}, {"primary_slot_name", slot.value_or("")}});
 }
 
 }  // namespace pgha

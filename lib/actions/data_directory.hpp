@@ -15,7 +15,13 @@ std::optional<long> running_postmaster(const std::string& data_directory);
 // Removes everything inside `path`, keeping the directory itself.
 void clear_directory(const std::string& path);
 
-// Appends `name = 'value'` lines (values quoted for postgresql.conf).
-void append_settings(const std::string& file, const std::vector<std::pair<std::string, std::string>>& settings);
+// Sets `name = 'value'` lines in a postgresql.conf-style file (values quoted as
+// ALTER SYSTEM does), replacing earlier lines for the same names.
+void replace_settings(const std::string& file, const std::vector<std::pair<std::string, std::string>>& settings);
+
+// Writes standby.signal and primary_conninfo (+ primary_slot_name, or removes
+// it) into postgresql.auto.conf, so the server starts as a standby.
+void write_standby_settings(const std::string& data_directory, const std::string& primary_conninfo,
+                            const std::optional<std::string>& slot);
 
 }  // namespace pgha

@@ -75,6 +75,22 @@ void deactivate_node(const pg::Connection& connection, int node_id) {
     connection.exec("UPDATE pgha.nodes SET active = false WHERE node_id = $1", pg::params(node_id));
 }
 
+void set_standby_of(const pg::Connection& connection, int node_id, int upstream_node_id) {
+    connection.exec("UPDATE pgha.nodes SET type = 'standby', upstream_node_id = $2, active = true WHERE node_id = $1",
+                    pg::params(node_id, upstream_node_id));
+}
+
+std::int64_t record_promotion(const pg::Connection& connection, int node_id) {
+    connection.exec("UPDATE pgha.nodes SET active = false WHERE type = 'primary' AND node_id <> $1",
+                    pg::params(node_id));
+    connection.exec("UPDATE pgha.nodes SET type = 'primary', upstream_node_id = NULL, active = true WHERE node_id = $1",
+                    pg::params(node_id));
+    auto result = connection.exec(
+        "UPDATE pgha.cluster_state SET term = term + 1, primary_node_id = $1, updated_at = now() RETURNING term",
+        pg::params(node_id));
+    return result.integer(0, 0).value_or(0);
+}
+
 std::vector<NodeRecord> downstream_nodes(const pg::Connection& connection, int node_id) {
     return read_nodes(connection.exec(
         fmt::format("SELECT {} FROM pgha.nodes WHERE upstream_node_id = $1 AND active ORDER BY node_id",

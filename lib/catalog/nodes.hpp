@@ -18,6 +18,13 @@ void upsert_node(const pg::Connection& connection, const NodeRecord& record);
 void delete_node(const pg::Connection& connection, int node_id);
 void deactivate_node(const pg::Connection& connection, int node_id);
 
+// Records `node_id` as an active standby of `upstream_node_id`.
+void set_standby_of(const pg::Connection& connection, int node_id, int upstream_node_id);
+
+// Records the promotion of `node_id`: it becomes the active primary in a new
+// term; the previous primary records become inactive. Returns the new term.
+std::int64_t record_promotion(const pg::Connection& connection, int node_id);
+
 // Nodes whose registered upstream is node_id.
 std::vector<NodeRecord> downstream_nodes(const pg::Connection& connection, int node_id);
 

@@ -36,6 +36,7 @@ json cluster_json(const std::vector<NodeView>& views) {
             {"node_id", v.record.node_id},
             {"node_name", v.record.node_name},
             {"role", v.record.type},
+            {"active", v.record.active},
             {"actual_role", or_null(v.actual_role)},
             {"status", v.status},
             {"upstream", or_null(v.upstream_name)},
@@ -75,7 +76,8 @@ Table cluster_table(const std::vector<NodeView>& views, bool machine) {
         else if (v.status == "unreachable") status = "? unreachable";
         else if (v.seen.in_recovery && !v.seen.streaming) status = "running (not streaming)";
         std::string lag = v.lag_bytes ? fmt::format("{} bytes", *v.lag_bytes) : (v.seen.reachable ? "" : "n/a");
-        table.rows.push_back({std::to_string(v.record.node_id), v.record.node_name, v.record.type, status,
+        auto role = v.record.active ? v.record.type : v.record.type + " (inactive)";
+        table.rows.push_back({std::to_string(v.record.node_id), v.record.node_name, role, status,
                               text_or(v.upstream_name), v.record.location, std::to_string(v.record.priority),
                               number_or(v.seen.timeline), lsn_text(v.seen.lsn), lag,
                               pg::redact_conninfo(v.record.conninfo)});

@@ -86,8 +86,10 @@ private:
     pid_t pid_;
 };
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, int output_fd, int error_report_fd) {
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const ProcessOptions& options, int output_fd,
+                             int error_report_fd) {
     ::setpgid(0, 0);  // own process group, so a timeout can stop its children too
+    for (const auto& [name, value] : options.environment) ::setenv(name.c_str(), value.c_str(), 1);
     if (output_fd >= 0) {
         ::dup2(output_fd, STDOUT_FILENO);
         ::dup2(output_fd, STDERR_FILENO);
@@ -126,7 +128,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         result.start_error = std::strerror(errno);
         return result;
     }
-    if (pid == 0) exec_child(argv, output.write.get(), exec_report.write.get());
+    if (pid == 0) exec_child(argv, options, output.write.get(), exec_report.write.get());
 
     Child child(pid);
     output.write.reset();

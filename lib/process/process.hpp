@@ -3,6 +3,7 @@
 // timeout after which its whole process group is terminated.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/units.hpp"
@@ -13,6 +14,9 @@ struct ProcessOptions {
     std::optional<Millis> timeout;  // nullopt: wait as long as it runs
     bool capture_output = true;     // false: the child shares our stdout/stderr
     std::size_t output_limit = 64 * 1024;
+    // Set in the child only (e.g. LC_ALL=C for parseable output, PGPASSWORD so
+    // that a password never appears in the argv that `ps` shows).
+    std::vector<std::pair<std::string, std::string>> environment;
 };
 
 struct ProcessResult {

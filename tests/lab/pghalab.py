@@ -813,6 +813,105 @@ class Lab:
         return wait_for(check, timeout, 0.1,
                         "%r on %s to return %r" % (sql, self.node(node).name, expected))
 
+    # ---- observation helpers (used by the failover / follow / rejoin tests)
+    def psql_conninfo(self, conninfo, sql, timeout=30, check=False):
+        """psql with a whole libpq connection string (e.g. a multi-host
+        string printed by `pgha cluster conninfo`)."""
+        return self.run(None, [self.pg("psql"), "-d", conninfo, "-XAtq", "-v", "ON_ERROR_STOP=1",
+                               "-c", sql], as_pg=True, check=check, timeout=timeout,
+                        env={"PGCONNECT_TIMEOUT": "5"}, what="psql %r" % conninfo)
+
+    def postmaster_start_time(self, node):
+        """pg_postmaster_start_time() as text: changes exactly when the server restarts."""
+        return self.psql(node, "SELECT pg_postmaster_start_time()", dbname="postgres")
+
+    def in_recovery(self, node):
+        return self.psql(node, "SELECT pg_is_in_recovery()", dbname="postgres") == "t"
+
+    def timeline(self, node):
+        """The timeline a primary writes on (from its current WAL file name,
+        right after promotion too), or a standby's last checkpoint's /
+        WAL receiver's timeline."""
+        out = self.psql(node, "SELECT CASE WHEN pg_is_in_recovery() THEN coalesce("
+                              "(SELECT received_tli FROM pg_stat_wal_receiver), "
+                              "(SELECT timeline_id FROM pg_control_checkpoint())) "
+                              "ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))"
+                              "::bit(32)::int END", dbname="postgres")
+        return int(out)
+
+    def wal_receiver(self, node):
+        """(status, sender_port) of the node's WAL receiver, or (None, None)."""
+        out = self.psql(node, "SELECT status, sender_port FROM pg_stat_wal_receiver",
+                        dbname="postgres")
+        if not out:
+            return (None, None)
+        status, _, port = out.partition("|")
+        return (status, int(port) if port.strip() else None)
+
+    def wait_streaming_from(self, node, upstream, timeout=60, interval=0.1):
+        """Wait until node's WAL receiver streams from upstream's port."""
+        node, up = self.node(node), self.node(upstream)
+        return wait_for(lambda: self.wal_receiver(node) == ("streaming", up.port), timeout,
+                        interval, "%s to stream from %s (port %d)" % (node.name, up.name, up.port))
+
+    def service_settings(self, node, timeout=60):
+        """[service] commands that start the server with the lab's log file, so
+        a server pgha starts (node rejoin, node service) logs where the lab's do."""
+        node = self.node(node)
+        ctl = self.pg("pg_ctl")
+        return {
+            "start_command": "%s -D %s -l %s -w -t %d start" % (ctl, node.data_dir, node.log, timeout),
+            "restart_command": "%s -D %s -l %s -w -t %d -m fast restart" % (
+                ctl, node.data_dir, node.log, timeout),
+        }
+
+    def use_lab_service(self, node, timeout=60):
+        """Write service_settings() into the node's pgha.toml."""
+        return self.configure(node, service=self.service_settings(node, timeout))
+
+    def init_standalone(self, node):
+        """A plain, non-replicated server with the pgha role and database (e.g.
+        a witness); the same as init_primary, without registering anything."""
+        return self.init_primary(node)
+
+    def data_dir_fingerprint(self, node):
+        """(sorted [(relpath, size, mtime_ns)], sha256 of global/pg_control):
+        equal before and after a command that promised to change nothing."""
+        import hashlib
+        node = self.node(node)
+        listing = []
+        for root, dirs, files in os.walk(node.data_dir):
+            for x in dirs + files:
+                p = os.path.join(root, x)
+                try:
+                    st = os.lstat(p)
+                except OSError:
+                    continue
+                listing.append((os.path.relpath(p, node.data_dir), st.st_size, st.st_mtime_ns))
+        try:
+            with open(os.path.join(node.data_dir, "global", "pg_control"), "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+        except OSError:
+            digest = None
+        return sorted(listing), digest
+
+    def insert_rows(self, node, table, first, count, payload=0):
+        """Batch writer: INSERT ids first..first+count-1 into table(id int
+        primary key, v text) (created if missing) in one transaction; payload
+        bytes of filler per row make WAL on purpose."""
+        self.psql(node, "CREATE TABLE IF NOT EXISTS %s (id int PRIMARY KEY, v text)" % table)
+        self.psql(node, "INSERT INTO %s SELECT g, repeat('x', %d) FROM generate_series(%d, %d) g"
+                  % (table, int(payload), int(first), int(first) + int(count) - 1), timeout=120)
+        return list(range(first, first + count))
+
+    def ids(self, node, table):
+        out = self.psql(node, "SELECT id FROM %s ORDER BY id" % table)
+        return [int(x) for x in out.split()] if out else []
+
+    def writer(self, target, table, **kw):
+        """A continuous writer (see Writer); target is a node or a conninfo."""
+        return Writer(self, target, table, **kw)
+
     # ---- pgha
     def pgha_raw(self, args, check=False, timeout=60, env=None, node=None):
         """Run the pgha CLI with exactly `args` (no -f)."""
@@ -943,6 +1042,70 @@ class Lab:
             shutil.rmtree(self.dir, ignore_errors=True)
         else:
             sys.stderr.write("pghalab: kept lab directory %s\n" % self.dir)
+
+
+class Writer:
+    """A client that keeps writing: one INSERT per psql call into
+    table(id int primary key, v text), ids 1, 2, 3...; remembers every id
+    whose INSERT was acknowledged (psql exit 0).  target is a node, or a
+    conninfo string (e.g. multi-host with target_session_attrs=read-write,
+    like a load-balanced client).  Use as a context manager or start()/stop()."""
+
+    def __init__(self, lab, target, table, interval=0.05, first_id=1):
+        self.lab = lab
+        self.target = target
+        self.table = table
+        self.interval = interval
+        self.next_id = first_id
+        self.acked = []
+        self.failed = 0
+        self._stop = threading.Event()
+        self._thread = None
+
+    def _sql(self, sql):
+        if isinstance(self.target, str) and "=" in self.target:
+            return self.lab.psql_conninfo(self.target, sql, timeout=15)
+        return self.lab.psql_run(self.target, sql, timeout=15)
+
+    def write_one(self):
+        i = self.next_id
+        self.next_id += 1
+        try:
+            r = self._sql("INSERT INTO %s VALUES (%d, 'writer')" % (self.table, i))
+            ok = r.returncode == 0
+        except LabError:
+            ok = False
+        if ok:
+            self.acked.append(i)
+        else:
+            self.failed += 1
+        return ok
+
+    def _loop(self):
+        while not self._stop.is_set():
+            self.write_one()
+            self._stop.wait(self.interval)
+
+    def start(self):
+        r = self._sql("CREATE TABLE IF NOT EXISTS %s (id int PRIMARY KEY, v text)" % self.table)
+        if r.returncode != 0:
+            raise LabError("writer: cannot create %s: %s" % (self.table, r.stderr))
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(30)
+        return self.acked
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
 
 
 def _text(b):

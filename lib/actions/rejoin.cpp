@@ -1,0 +1,201 @@
+#include "actions/rejoin.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "actions/connect.hpp"
+#include "actions/controldata.hpp"
+#include "actions/data_directory.hpp"
+#include "actions/emit_event.hpp"
+#include "actions/pg_tools.hpp"
+#include "actions/register.hpp"
+#include "actions/replication.hpp"
+#include "actions/service.hpp"
+#include "actions/timeline.hpp"
+#include "catalog/nodes.hpp"
+#include "catalog/schema.hpp"
+#include "pg/conninfo.hpp"
+#include "probe/probe.hpp"
+
+namespace pgha {
+namespace fs = std::filesystem;
+namespace {
+
+// Node-local configuration that pg_rewind would overwrite with the source's copy.
+constexpr std::array<const char*, 4> config_files{"postgresql.conf", "pg_hba.conf", "pg_ident.conf", "postgresql.auto.conf"};
+
+std::map<std::string, std::string> save_config_files(const std::string& data_directory) {
+    std::map<std::string, std::string> saved;
+    for (const auto* name : config_files) {
+        std::ifstream in(fs::path(data_directory) / name, std::ios::binary);
+        if (!in) continue;
+        std::stringstream text;
+        text << in.rdbuf();
+        saved[name] = text.str();
+    }
+    return saved;
+}
+
+void restore_config_files(const std::string& data_directory, const std::map<std::string, std::string>& saved) {
+    for (const auto& [name, text] : saved) std::ofstream(fs::path(data_directory) / name, std::ios::binary | std::ios::trunc) << text;
+}
+
+struct Plan {
+    ControlData control;
+    std::string target_conninfo;
+    NodeRecord primary;  // the target's record
+    bool rewind_needed = false;
+    bool forced_rewind = false;
+    int target_timeline = 0;
+};
+
+Check timeline_check(const Config& config, const pg::Connection& target, const std::string& target_conninfo,
+                     const ControlData& control, const std::string& repluser, Plan& plan) {
+    auto seen = observe(target);
+    plan.target_timeline = seen.timeline.value_or(0);
+    bool& rewind_needed = plan.rewind_needed;
+    Check check{"this node's WAL compared with the primary's timeline history"};
+    auto wal_end = find_wal_end(config, config.data_directory, control);
+    if (!seen.timeline || !seen.lsn || !wal_end) {
+        rewind_needed = true;
+        check.passed = true;
+        check.detail = "cannot tell where this node's WAL ends: pg_rewind will decide";
+        return check;
+    }
+    auto history = timeline_history(target_conninfo, repluser, *seen.timeline);
+    auto verdict = can_follow(control.timeline, *wal_end, *seen.timeline, *seen.lsn, history);
+    rewind_needed = !verdict.can_follow;
+    check.passed = true;
+    check.detail = verdict.can_follow ? verdict.reason + "; no pg_rewind needed" : verdict.reason + "; pg_rewind needed";
+    return check;
+}
+
+Checks plan_checks(const Config& config, const GlobalOptions& options, const RejoinOptions& rejoin, Plan& plan,
+                   std::optional<pg::Connection>& target) {
+    Checks checks;
+    auto pid = running_postmaster(config.data_directory);
+    checks.push_back({"PostgreSQL is stopped on this node", !pid,
+                      pid ? fmt::format("a server (PID {}) runs in {}", *pid, config.data_directory) : "stopped",
+                      "stop it first: pgha node service --action=stop (rejoin never touches a running server)"});
+    plan.control = read_controldata(config, config.data_directory);
+    plan.target_conninfo = conninfo_from_options(options, "primary (-d CONNINFO)");
+    auto label = pg::conninfo_label(plan.target_conninfo);
+    try {
+        target = pg::Connection::open(plan.target_conninfo, {.default_timeout = connect_timeout(plan.target_conninfo)});
+    } catch (const pg::ConnectError& error) {
+        throw pg::ConnectError(ExitCode::connect, fmt::format("cannot connect to the primary at {}", label),
+                               error.detail(), "give the current primary with -d 'host=... port=...'");
+    }
+    bool target_is_primary = !in_recovery(*target);
+    checks.push_back({fmt::format("{} is a primary", label), target_is_primary,
+                      target_is_primary ? "not in recovery" : "it is a standby (in recovery)",
+                      "give the current primary with -d; \"pgha cluster show\" shows which node it is"});
+    if (!target_is_primary) return checks;
+    auto sysid = target->exec("SELECT system_identifier::text FROM pg_control_system()").value(0, 0);
+    checks.push_back({"the primary belongs to the same cluster", sysid == plan.control.system_identifier,
+                      fmt::format("system identifier here {}, on the primary {}", plan.control.system_identifier, sysid),
+                      "this data directory is from another cluster: re-clone it with \"pgha standby clone --force\""});
+    catalog::require_schema(*target);
+    auto primary = catalog::find_active_primary(*target);
+    checks.push_back({"the primary is registered", primary.has_value(),
+                      primary ? fmt::format("\"{}\" (ID {})", primary->node_name, primary->node_id) : "no active primary in its metadata",
+                      "register it with \"pgha primary register\""});
+    if (primary) plan.primary = *primary;
+    if (primary && primary->node_id == config.node_id)
+        checks.push_back({"the primary is another node", false, "the metadata names this node as the primary",
+                          "give the current primary with -d"});
+
+    auto repluser = record_from_config(config, "standby", std::nullopt).repluser;
+    checks.push_back(timeline_check(config, *target, plan.target_conninfo, plan.control, repluser, plan));
+    plan.forced_rewind = rejoin.force_rewind && !plan.rewind_needed;
+    if (rejoin.force_rewind) plan.rewind_needed = true;
+    if (plan.rewind_needed) {
+        bool possible = plan.control.wal_log_hints || plan.control.data_checksums;
+        checks.push_back({"pg_rewind is possible", possible,
+                          possible ? (plan.control.data_checksums ? "data checksums are on" : "wal_log_hints is on")
+                                   : "neither wal_log_hints nor data checksums are on in this data directory, so "
+                                     "pg_rewind cannot tell which pages changed",
+                          "re-clone this node with \"pgha standby clone --force\" (its data directory is replaced); "
+                          "set wal_log_hints = on on all nodes to allow pg_rewind next time"});
+    }
+    return checks;
+}
+
+void run_rewind(const Config& config, const Plan& plan, const pg::Connection& target) {
+    // pg_rewind compares timelines from the source's control file, which a
+    // freshly promoted primary only updates at its next checkpoint.
+    if (control_timeline(target) != plan.target_timeline) checkpoint(target);
+    auto saved = save_config_files(config.data_directory);
+    auto result = run_process({pg_tool(config, "pg_rewind"), "-D", config.data_directory,
+                               "--source-server=" + pg::redact_conninfo(plan.target_conninfo)},
+                              {.timeout = Millis(3600 * 1000), .environment = password_environment(plan.target_conninfo)});
+    restore_config_files(config.data_directory, saved);
+    if (!result.succeeded())
+        throw Error(ExitCode::partial, fmt::format("pg_rewind {}", result.describe()), result.output,
+                    "the data directory may be inconsistent: re-clone it with \"pgha standby clone --force\"");
+    if (result.output.find("no rewind required") != std::string::npos && !plan.forced_rewind)
+        throw Error(ExitCode::partial, "pg_rewind found nothing to rewind, although this node's WAL forked",
+                    result.output, "nothing was changed in the data directory; check the primary's timeline "
+                                   "(\"pgha cluster show\") and run node rejoin again");
+}
+
+pg::Connection wait_for_connection(const Config& config, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        try {
+            return connect_local(config);
+        } catch (const pg::ConnectError&) {
+            if (std::chrono::steady_clock::now() >= deadline) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+}
+
+}  // namespace
+
+RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, const RejoinOptions& rejoin) {
+    RejoinOutcome outcome;
+    Plan plan;
+    std::optional<pg::Connection> target;
+    outcome.checks = plan_checks(config, options, rejoin, plan, target);
+    outcome.rewind_needed = plan.rewind_needed;
+    if (options.dry_run) return outcome;
+    throw_first_failure(outcome.checks, "node rejoin");
+
+    if (plan.rewind_needed) run_rewind(config, plan, *target);
+    auto record = record_from_config(config, "standby", plan.primary.node_id);
+    if (record.slot_name && config.use_replication_slots) ensure_slot(*target, *record.slot_name);
+    write_standby_settings(config.data_directory,
+                           primary_conninfo_for(plan.primary.conninfo, record.repluser, config.node_name),
+                           config.use_replication_slots ? record.slot_name : std::nullopt);
+    auto started = run_service(config, ServiceAction::start);
+    if (!started.succeeded())
+        throw Error(ExitCode::partial, fmt::format("PostgreSQL did not start: the start command {}", started.describe()),
+                    started.output,
+                    "the data directory is set up as a standby; fix the cause in the server log and start it");
+    auto local = wait_for_connection(config, std::chrono::seconds(60));
+    if (!wait_streaming_from(local, plan.primary.conninfo, std::chrono::seconds(60), plan.target_timeline))
+        throw Error(ExitCode::partial, "the server started as a standby but does not stream from the primary after 60 s",
+                    {}, "check the server log; \"pgha cluster show\" shows its state");
+
+    target->begin();
+    if (catalog::find_node(*target, config.node_id)) catalog::set_standby_of(*target, config.node_id, plan.primary.node_id);
+    else catalog::upsert_node(*target, record);
+    target->commit();
+    outcome.message = fmt::format("node \"{}\" (ID {}) rejoined as a standby of \"{}\" (ID {}){}", config.node_name,
+                                  config.node_id, plan.primary.node_name, plan.primary.node_id,
+                                  plan.rewind_needed ? ", after pg_rewind" : ", without pg_rewind");
+    auto event = make_event(config, "node_rejoin", true, outcome.message);
+    event.peer_node_id = plan.primary.node_id;
+    event.new_primary_conninfo = pg::redact_conninfo(plan.primary.conninfo);
+    emit_event(config, &*target, std::move(event));
+    return outcome;
+}
+
+}  // namespace pgha

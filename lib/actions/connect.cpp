@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+
 #include "catalog/nodes.hpp"
 #include "catalog/schema.hpp"
 #include "pg/conninfo.hpp"
@@ -28,6 +30,18 @@ pg::Connection connect_local(const Config& config) {
                                error.detail(),
                                fmt::format("start PostgreSQL on this node, or check \"conninfo\" in {}",
                                            config.source_path));
+    }
+}
+
+pg::Connection connect_local_waiting(const Config& config, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        try {
+            return connect_local(config);
+        } catch (const pg::ConnectError&) {
+            if (std::chrono::steady_clock::now() >= deadline) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
     }
 }
 

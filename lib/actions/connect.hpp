@@ -16,6 +16,9 @@ std::chrono::seconds connect_timeout(const std::string& conninfo);
 // This node's server, via config.conninfo. Throws ConnectError naming the node.
 pg::Connection connect_local(const Config& config);
 
+// connect_local, retried until `timeout` passes (a server that is starting).
+pg::Connection connect_local_waiting(const Config& config, std::chrono::milliseconds timeout);
+
 // This node, or when it is down the server given with -h/-d (for reading the
 // replicated metadata).
 pg::Connection connect_local_or_given(const Config& config, const GlobalOptions& options);

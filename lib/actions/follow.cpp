@@ -43,7 +43,6 @@ void alter_system(const pg::Connection& server, const std::string& name, const s
     server.exec_command(statement.value(0, 0));
 }
 
-std::string describe(const NodeRecord& node) { return fmt::format("\"{}\" (ID {})", node.node_name, node.node_id); }
 
 Check timeline_check(const pg::Connection& follower, const pg::Connection& target, const FollowRequest& request) {
     auto position = standby_position(follower);

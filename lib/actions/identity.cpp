@@ -7,7 +7,6 @@
 namespace pgha {
 namespace {
 
-std::string describe(const NodeRecord& node) { return fmt::format("\"{}\" (ID {})", node.node_name, node.node_id); }
 
 }  // namespace
 

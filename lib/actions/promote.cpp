@@ -17,7 +17,6 @@
 namespace pgha {
 namespace {
 
-std::string describe(const NodeRecord& node) { return fmt::format("\"{}\" (ID {})", node.node_name, node.node_id); }
 
 // What the other registered nodes run as right now.
 struct Others {

@@ -15,19 +15,6 @@
 namespace pgha {
 namespace {
 
-std::string describe(const NodeRecord& node) { return fmt::format("\"{}\" (ID {})", node.node_name, node.node_id); }
-
-pg::Connection wait_for_local(const Config& config, int wait_seconds) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
-    while (true) {
-        try {
-            return connect_local(config);
-        } catch (const pg::ConnectError&) {
-            if (std::chrono::steady_clock::now() >= deadline) throw;
-            std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        }
-    }
-}
 
 }  // namespace
 
@@ -78,7 +65,7 @@ std::string register_primary(const Config& config, const GlobalOptions& options)
 
 std::string register_standby(const Config& config, const GlobalOptions& options,
                              const StandbyRegisterOptions& standby) {
-    auto local = wait_for_local(config, standby.wait_start_seconds);
+    auto local = connect_local_waiting(config, std::chrono::seconds(standby.wait_start_seconds));
     if (!in_recovery(local))
         throw refused(fmt::format("this node \"{}\" is not a standby: its server is not in recovery",
                                   config.node_name),

@@ -145,18 +145,6 @@ void run_rewind(const Config& config, const Plan& plan, const pg::Connection& ta
                                    "(\"pgha cluster show\") and run node rejoin again");
 }
 
-pg::Connection wait_for_connection(const Config& config, std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-        try {
-            return connect_local(config);
-        } catch (const pg::ConnectError&) {
-            if (std::chrono::steady_clock::now() >= deadline) throw;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-    }
-}
-
 }  // namespace
 
 RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, const RejoinOptions& rejoin) {
@@ -179,7 +167,7 @@ RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, co
         throw Error(ExitCode::partial, fmt::format("PostgreSQL did not start: the start command {}", started.describe()),
                     started.output,
                     "the data directory is set up as a standby; fix the cause in the server log and start it");
-    auto local = wait_for_connection(config, std::chrono::seconds(60));
+    auto local = connect_local_waiting(config, std::chrono::seconds(60));
     if (!wait_streaming_from(local, plan.primary.conninfo, std::chrono::seconds(60), plan.target_timeline))
         throw Error(ExitCode::partial, "the server started as a standby but does not stream from the primary after 60 s",
                     {}, "check the server log; \"pgha cluster show\" shows its state");

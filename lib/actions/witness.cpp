@@ -14,7 +14,6 @@
 namespace pgha {
 namespace {
 
-std::string describe(const NodeRecord& node) { return fmt::format("\"{}\" (ID {})", node.node_name, node.node_id); }
 
 std::string system_identifier(const pg::Connection& connection) {
     return connection.exec("SELECT system_identifier::text FROM pg_catalog.pg_control_system()").value(0, 0);

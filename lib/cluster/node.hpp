@@ -40,4 +40,7 @@ struct NodeObservation {
 
 std::string slot_name_for(int node_id);
 
+// "\"node2\" (ID 2)", how messages name a node.
+std::string describe(const NodeRecord& node);
+
 }  // namespace pgha

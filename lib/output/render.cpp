@@ -5,18 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/lsn.hpp"
+#include "output/json_fields.hpp"
 #include "output/table.hpp"
 #include "pg/conninfo.hpp"
 
 namespace pgha {
 namespace {
 
-using json = nlohmann::ordered_json;
-
-template <typename T>
-json or_null(const std::optional<T>& value) {
-    return value ? json(*value) : json(nullptr);
-}
 
 std::string text_or(const std::optional<std::string>& value, const std::string& fallback = "") {
     return value ? *value : fallback;
@@ -45,7 +40,7 @@ json cluster_json(const std::vector<NodeView>& views) {
             {"location", v.record.location},
             {"priority", v.record.priority},
             {"timeline", or_null(v.seen.timeline)},
-            {"lsn", v.seen.lsn ? json(format_lsn(*v.seen.lsn)) : json(nullptr)},
+            {"lsn", lsn_json(v.seen.lsn)},
             {"lag_bytes", or_null(v.lag_bytes)},
             {"conninfo", pg::redact_conninfo(v.record.conninfo)},
             {"error", v.seen.reachable ? json(nullptr) : json(v.seen.error)},

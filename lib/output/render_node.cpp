@@ -4,20 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/lsn.hpp"
+#include "output/json_fields.hpp"
 #include "output/render.hpp"
 #include "output/table.hpp"
 
 namespace pgha {
 namespace {
 
-using json = nlohmann::ordered_json;
-
-template <typename T>
-json or_null(const std::optional<T>& value) {
-    return value ? json(*value) : json(nullptr);
-}
-
-json lsn_json(const std::optional<Lsn>& lsn) { return lsn ? json(format_lsn(*lsn)) : json(nullptr); }
 
 std::string joined(const std::vector<std::string>& words, const std::string& separator = ", ") {
     std::string out;

@@ -1,0 +1,31 @@
+#pragma once
+// What a daemon knows about its node at one moment: served by /status, /metrics
+// and the health endpoints, and shown by `pgha daemon status`. Plain data.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/lsn.hpp"
+
+namespace pgha {
+
+struct DaemonStatus {
+    int node_id = 0;
+    std::string node_name;
+    std::string role = "unknown";  // primary | standby | witness | unknown (PostgreSQL down)
+    bool postgres_up = false;
+    bool writable = false;   // a primary not in recovery, accepting writes
+    bool streaming = false;  // a standby whose WAL receiver streams
+    std::optional<std::string> upstream;  // node name the standby streams from
+    std::int64_t term = 0;
+    bool paused = false;
+    bool fenced = false;
+    std::optional<Lsn> lsn;
+    std::optional<std::int64_t> lag_bytes;
+    std::optional<std::int64_t> last_primary_contact_ms;  // age of the last contact with the primary
+    std::uint64_t failovers = 0;      // promotions this daemon performed
+    std::uint64_t hook_failures = 0;  // event and fencing hooks that failed
+    std::string last_decision;        // one sentence: what the daemon decided last tick and why
+};
+
+}  // namespace pgha

@@ -78,28 +78,11 @@ if [ -e "$DIR" ] && [ -n "$(ls -A "$DIR" 2>/dev/null)" ]; then
 fi
 
 # ---- (a) packages
-PKGS="build-essential cmake ninja-build pkg-config libpq-dev libboost-program-options-dev
-libboost-dev libfmt-dev libtomlplusplus-dev catch2 nlohmann-json3-dev postgresql-15
-postgresql-client-15 python3"
-missing=""
-for p in $PKGS; do
-    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
-        missing="$missing $p"
-    fi
-done
-if [ -n "$missing" ]; then
-    say "installing packages:$missing"
-    if [ -n "$SUDO" ] && ! command -v sudo >/dev/null; then
-        die "need root (or sudo) to install:$missing"
-    fi
-    # the postgresql-15 package creates and starts a default cluster 15/main on
-    # port 5432; pgha's quickstart does not use or touch it.
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
-    # shellcheck disable=SC2086
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
-else
-    say "all packages already installed"
+# one list of packages for everything: scripts/install-deps.sh
+if [ -n "$SUDO" ]; then
+    command -v sudo >/dev/null || die "need root (or sudo) to install packages"
 fi
+$SUDO bash "$REPO/scripts/install-deps.sh"
 
 # ---- (b) build
 say "building pgha in $BUILD"

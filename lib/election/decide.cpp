@@ -1,0 +1,39 @@
+#include "election/decide.hpp"
+
+#include <fmt/format.h>
+
+namespace pgha::election {
+
+Decision decide_standby(const StandbySnapshot& s) {
+    if (s.upstream_connected) return {Action::none, "no action: connected to the primary"};
+    if (!s.automatic) return {Action::none, "no action: failover.mode is manual"};
+    if (s.paused) return {Action::none, "no action: automatic failover is paused"};
+    if (s.upstream_lost_for < s.failure_threshold)
+        return {Action::wait, fmt::format("waiting: primary lost for {} ms of {} ms before failover",
+                                          s.upstream_lost_for.count(), s.failure_threshold.count())};
+    if (!s.lease_expired)
+        return {Action::wait, fmt::format("waiting: the primary's lease may still be valid for {} ms",
+                                          s.lease_remaining.count())};
+    for (const auto& peer : s.peers)
+        if (peer.reachable && peer.sees_primary)
+            return {Action::none, fmt::format("no action: node {} still sees the primary", peer.node_id)};
+    std::size_t reachable = 1;
+    for (const auto& peer : s.peers) reachable += peer.reachable ? 1 : 0;
+    if (reachable < quorum(s.voters))
+        return {Action::none, fmt::format("no action: only {} of {} voters reachable, a quorum is {}", reachable,
+                                          s.voters, quorum(s.voters))};
+    auto ranking = rank_candidates(s.candidates, s.maximum_lag);
+    auto best = ranking.best();
+    if (!best) return {Action::none, "no action: no node is eligible for promotion"};
+    if (*best != s.self_id) {
+        for (const auto& excluded : ranking.excluded)
+            if (excluded.node_id == s.self_id)
+                return {Action::wait, fmt::format("waiting: node {} is the best candidate; I am not eligible ({})",
+                                                  *best, excluded.reason)};
+        return {Action::wait, fmt::format("waiting: node {} is a better candidate", *best)};
+    }
+    return {Action::start_election, "electing: the primary is lost, its lease has expired, a quorum is reachable "
+                                    "and I am the best candidate"};
+}
+
+}  // namespace pgha::election

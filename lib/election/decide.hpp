@@ -1,0 +1,44 @@
+#pragma once
+// The standby daemon's decision each tick, pure: a snapshot in, one action and
+// the sentence that explains it out (logged every tick, asserted in tests).
+// Guards are checked in priority order; when in doubt, do not promote.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "election/lease.hpp"
+#include "election/ranking.hpp"
+
+namespace pgha::election {
+
+struct PeerReport {
+    int node_id = 0;
+    bool reachable = false;   // its daemon answered
+    bool sees_primary = false;  // it is connected to the primary right now
+};
+
+struct StandbySnapshot {
+    int self_id = 0;
+    bool automatic = true;  // failover.mode
+    bool paused = false;
+    bool upstream_connected = true;
+    Millis upstream_lost_for{0};
+    Millis failure_threshold{0};  // reconnect_attempts x reconnect_interval
+    bool lease_expired = false;
+    Millis lease_remaining{0};
+    std::size_t voters = 0;  // active registered nodes, this one included
+    std::vector<PeerReport> peers;
+    std::vector<Candidate> candidates;  // this node included
+    std::uint64_t maximum_lag = 0;
+};
+
+enum class Action { none, wait, start_election };
+
+struct Decision {
+    Action action = Action::none;
+    std::string reason;
+};
+
+Decision decide_standby(const StandbySnapshot& snapshot);
+
+}  // namespace pgha::election

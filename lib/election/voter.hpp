@@ -1,0 +1,62 @@
+#pragma once
+// A voter's side of the protocol, pure. Its term and vote must be persisted
+// (fsync) by the caller before any reply that depends on them is sent.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/lsn.hpp"
+#include "election/lease.hpp"
+
+namespace pgha::election {
+
+struct VoterRecord {  // what is persisted
+    std::int64_t term = 0;
+    std::optional<int> voted_for;  // in `term`
+};
+
+struct Reply {
+    bool granted = false;
+    std::int64_t term = 0;  // the voter's term after handling the message
+    std::string reason;
+};
+
+struct VoteRequest {
+    std::int64_t term = 0;
+    int candidate_id = 0;
+    Lsn candidate_lsn = 0;
+};
+
+class Voter {
+public:
+    // A daemon that starts acts as if it had just acknowledged a heartbeat: it
+    // cannot know what it promised before it stopped.
+    Voter(VoterRecord record, Millis lease_timeout, TimePoint started);
+
+    const VoterRecord& record() const { return record_; }
+    std::optional<int> leader() const { return leader_; }
+
+    // A heartbeat of the primary `leader_id` in `term`: acknowledged (and the
+    // promise renewed) unless the term is older than ours.
+    Reply on_heartbeat(std::int64_t term, int leader_id, TimePoint now);
+    // The leader of our current term gives its lease up (its PostgreSQL died).
+    void on_release(std::int64_t term, int leader_id);
+
+    bool lease_expired(TimePoint now) const;
+    Millis promise_remaining(TimePoint now) const;
+
+    // `own_lsn`: what this voter has received (nullopt for a witness).
+    Reply on_vote_request(const VoteRequest& request, std::optional<Lsn> own_lsn, TimePoint now);
+
+    // This node becomes a candidate: a new term with a vote for itself.
+    std::int64_t start_candidacy(int self_id);
+
+private:
+    VoterRecord record_;
+    Millis lease_timeout_;
+    TimePoint promise_until_;
+    std::optional<int> leader_;
+    bool released_ = false;
+};
+
+}  // namespace pgha::election

@@ -1,0 +1,170 @@
+#include <catch2/catch.hpp>
+
+#include "election/decide.hpp"
+#include "election/lease.hpp"
+#include "election/ranking.hpp"
+#include "election/voter.hpp"
+
+using namespace pgha;
+using namespace pgha::election;
+using namespace std::chrono_literals;
+
+namespace {
+const TimePoint t0{};
+}
+
+TEST_CASE("quorum is a strict majority") {
+    CHECK(quorum(1) == 1);
+    CHECK(quorum(2) == 2);
+    CHECK(quorum(3) == 2);
+    CHECK(quorum(4) == 3);
+    CHECK(quorum(5) == 3);
+}
+
+TEST_CASE("the primary's lease counts from the send time of the newest round a quorum acknowledged") {
+    PrimaryLease lease(3, 10s, 2s, t0);
+    CHECK(lease.expires_at() == t0 + 10s);  // the start counts as a granted round
+    lease.round_sent(1, t0 + 1s);
+    CHECK(lease.expires_at() == t0 + 10s);  // sent, not yet acknowledged
+    lease.acknowledged(1, 2);               // self + node 2 = quorum of 3
+    CHECK(lease.expires_at() == t0 + 11s);
+    CHECK_FALSE(lease.must_fence(t0 + 8s + 999ms));
+    CHECK(lease.must_fence(t0 + 9s));       // 2 s safety margin
+}
+
+TEST_CASE("acknowledgments of a round without quorum do not extend the lease") {
+    PrimaryLease lease(5, 10s, 1s, t0);
+    lease.round_sent(1, t0 + 5s);
+    lease.acknowledged(1, 2);
+    CHECK(lease.expires_at() == t0 + 10s);  // 2 of 5
+    lease.acknowledged(1, 2);               // the same peer twice counts once
+    CHECK(lease.expires_at() == t0 + 10s);
+    lease.acknowledged(1, 3);
+    CHECK(lease.expires_at() == t0 + 15s);
+}
+
+TEST_CASE("a late acknowledgment of an old round never moves the lease backwards or counts a forgotten round") {
+    PrimaryLease lease(3, 10s, 1s, t0);
+    lease.round_sent(1, t0 + 1s);
+    lease.round_sent(2, t0 + 2s);
+    lease.acknowledged(2, 3);
+    lease.acknowledged(1, 2);
+    CHECK(lease.expires_at() == t0 + 12s);
+    lease.round_sent(3, t0 + 30s);  // round 1 and 2 are now older than one lease
+    lease.acknowledged(1, 3);
+    CHECK(lease.expires_at() == t0 + 12s);
+    CHECK(lease.must_fence(t0 + 30s));
+}
+
+TEST_CASE("a voter grants nothing while its promise to the primary holds") {
+    Voter voter({1, std::nullopt}, 10s, t0);
+    CHECK_FALSE(voter.on_vote_request({2, 3, 100}, 50, t0 + 5s).granted);  // start counts as a promise
+    CHECK(voter.on_heartbeat(1, 1, t0 + 6s).granted);
+    auto refused = voter.on_vote_request({2, 3, 100}, 50, t0 + 15s);
+    CHECK_FALSE(refused.granted);
+    CHECK_THAT(refused.reason, Catch::Matchers::Contains("promised node 1"));
+    CHECK(voter.on_vote_request({2, 3, 100}, 50, t0 + 16s).granted);
+}
+
+TEST_CASE("a released lease lets the voter vote at once") {
+    Voter voter({1, std::nullopt}, 10s, t0);
+    voter.on_heartbeat(1, 1, t0 + 11s);
+    voter.on_release(1, 2);  // not the leader: ignored
+    CHECK_FALSE(voter.lease_expired(t0 + 12s));
+    voter.on_release(1, 1);
+    CHECK(voter.lease_expired(t0 + 12s));
+    CHECK(voter.on_vote_request({2, 3, 100}, 50, t0 + 12s).granted);
+}
+
+TEST_CASE("one vote per term, never for a candidate behind the voter, never for an old term") {
+    Voter voter({4, std::nullopt}, 10s, t0);
+    auto later = t0 + 20s;
+    CHECK_FALSE(voter.on_vote_request({3, 2, 100}, 50, later).granted);
+    CHECK_FALSE(voter.on_vote_request({5, 2, 40}, 50, later).granted);
+    auto first = voter.on_vote_request({5, 2, 100}, 50, later);
+    CHECK(first.granted);
+    CHECK(voter.record().term == 5);
+    CHECK(voter.record().voted_for == 2);
+    CHECK(voter.on_vote_request({5, 2, 100}, 50, later).granted);  // the same candidate again
+    CHECK_FALSE(voter.on_vote_request({5, 3, 200}, 50, later).granted);
+    CHECK(voter.on_vote_request({6, 3, 200}, 50, later).granted);
+}
+
+TEST_CASE("a witness votes without an LSN of its own") {
+    Voter witness({1, std::nullopt}, 10s, t0);
+    CHECK(witness.on_vote_request({2, 2, 0}, std::nullopt, t0 + 11s).granted);
+}
+
+TEST_CASE("a heartbeat from an older term is refused so that the old primary learns it lost") {
+    Voter voter({7, std::nullopt}, 10s, t0);
+    auto reply = voter.on_heartbeat(6, 1, t0 + 1s);
+    CHECK_FALSE(reply.granted);
+    CHECK(reply.term == 7);
+}
+
+TEST_CASE("candidates rank by LSN, then priority, then lowest node id") {
+    std::vector<Candidate> c{{1, true, false, 100, 500}, {2, true, false, 50, 700}, {3, true, false, 100, 700},
+                             {4, true, false, 100, 700}};
+    CHECK(rank_candidates(c, 1 << 20).order == std::vector<int>{3, 4, 2, 1});
+}
+
+TEST_CASE("priority 0, witnesses, unreachable and too-far-behind nodes are never chosen") {
+    std::vector<Candidate> c{{1, true, false, 0, 900},       {2, true, true, 100, std::nullopt},
+                             {3, false, false, 100, 950},     {4, true, false, 100, 100},
+                             {5, true, false, 100, 990},      {6, true, false, 100, std::nullopt}};
+    auto ranking = rank_candidates(c, 500);
+    CHECK(ranking.order == std::vector<int>{5});
+    CHECK(ranking.excluded.size() == 5);
+}
+
+TEST_CASE("when the only up-to-date node has priority 0 a lagging one may still be chosen within the limit") {
+    std::vector<Candidate> c{{1, true, false, 0, 1000}, {2, true, false, 100, 900}};
+    CHECK(rank_candidates(c, 200).best() == 2);
+    CHECK_FALSE(rank_candidates(c, 50).best());
+}
+
+namespace {
+StandbySnapshot lost_primary() {
+    StandbySnapshot s;
+    s.self_id = 2;
+    s.upstream_connected = false;
+    s.upstream_lost_for = 5s;
+    s.failure_threshold = 3s;
+    s.lease_expired = true;
+    s.voters = 3;
+    s.peers = {{3, true, false}};
+    s.candidates = {{2, true, false, 100, 1000}, {3, true, false, 100, 900}};
+    s.maximum_lag = 16 << 20;
+    return s;
+}
+}  // namespace
+
+TEST_CASE("the best standby elects itself once every guard passes") {
+    auto d = decide_standby(lost_primary());
+    CHECK(d.action == Action::start_election);
+}
+
+TEST_CASE("every guard stops an election, with its reason") {
+    struct Case { const char* name; std::function<void(StandbySnapshot&)> change; Action action; const char* reason; };
+    std::vector<Case> cases{
+        {"connected", [](auto& s) { s.upstream_connected = true; }, Action::none, "connected to the primary"},
+        {"manual", [](auto& s) { s.automatic = false; }, Action::none, "manual"},
+        {"paused", [](auto& s) { s.paused = true; }, Action::none, "paused"},
+        {"too soon", [](auto& s) { s.upstream_lost_for = 1s; }, Action::wait, "primary lost for 1000 ms"},
+        {"lease", [](auto& s) { s.lease_expired = false; s.lease_remaining = 4s; }, Action::wait, "lease"},
+        {"peer sees primary", [](auto& s) { s.peers[0].sees_primary = true; }, Action::none, "node 3 still sees"},
+        {"no quorum", [](auto& s) { s.peers[0].reachable = false; }, Action::none, "only 1 of 3"},
+        {"better candidate", [](auto& s) { s.candidates[1].lsn = 2000; }, Action::wait, "node 3 is a better"},
+        {"priority 0", [](auto& s) { s.candidates[0].priority = 0; }, Action::wait, "not eligible"},
+        {"nobody eligible", [](auto& s) { s.candidates[0].priority = 0; s.candidates[1].priority = 0; },
+         Action::none, "no node is eligible"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        auto s = lost_primary();
+        c.change(s);
+        auto d = decide_standby(s);
+        CHECK(d.action == c.action);
+        CHECK_THAT(d.reason, Catch::Matchers::Contains(c.reason));
+    }
+}

@@ -50,6 +50,7 @@ std::vector<Command> cluster_commands();
 std::vector<Command> node_commands();
 std::vector<Command> witness_commands();
 std::vector<Command> rejoin_commands();
+std::vector<Command> daemon_commands();
 const std::vector<Command>& all_commands();
 
 void print(const std::string& text);  // stdout, flushed

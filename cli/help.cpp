@@ -27,7 +27,7 @@ const std::vector<Command>& all_commands() {
     static const std::vector<Command> commands = [] {
         std::vector<Command> all;
         for (auto group : {primary_commands(), standby_commands(), witness_commands(), node_commands(), rejoin_commands(),
-                            cluster_commands()})
+                            cluster_commands(), daemon_commands()})
             all.insert(all.end(), group.begin(), group.end());
         return all;
     }();

@@ -1,35 +1,104 @@
-// pghad: for now it loads and validates its configuration and exits; the
-// monitoring loop, HTTP endpoints and failover come with the daemon issue.
+// pghad -f pgha.toml: the per-node daemon, in the foreground, logging to
+// stderr (or [daemon] log_file). SIGHUP reloads the configuration (an invalid
+// one is refused and the old one kept); SIGTERM and SIGINT stop it cleanly.
+#include "http/asio_compat.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
+#include "http/auth.hpp"
+#include "monitor/daemon.hpp"
+
+namespace {
+
+int usage_error(const std::string& text) {
+    std::fprintf(stderr, "ERROR: %s\nHINT: run \"pghad --help\"\n", text.c_str());
+    return 1;
+}
+
+// The secret, or "" (peer requests refused) with a warning.
+std::string secret_of(const pgha::Config& config) {
+    if (config.daemon.secret_file.empty()) {
+        pgha::log::warning("[daemon] secret_file is not set: peer requests are refused, so this daemon takes no "
+                           "part in heartbeats, votes or pause");
+        return {};
+    }
+    std::string error;
+    auto secret = pgha::load_secret(config.daemon.secret_file, error);
+    if (!secret)
+        throw pgha::Error(pgha::ExitCode::usage, "cannot read [daemon] secret_file " + config.daemon.secret_file, error,
+                          "create it with the same random text on every node, readable only by the daemon's user");
+    return *secret;
+}
+
+void apply_logging(const pgha::Config& config) {
+    pgha::log::Level level;
+    if (pgha::log::parse_level(config.daemon.log_level, level)) pgha::log::set_level(level);
+    if (!config.daemon.log_file.empty() && !std::freopen(config.daemon.log_file.c_str(), "a", stderr))
+        throw pgha::Error(pgha::ExitCode::usage, "cannot open [daemon] log_file " + config.daemon.log_file);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     std::string path;
+    bool check_only = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if ((arg == "-f" || arg == "--config-file") && i + 1 < argc) path = argv[++i];
         else if (arg.starts_with("--config-file=")) path = arg.substr(std::strlen("--config-file="));
+        else if (arg == "--check") check_only = true;
         else if (arg == "--help") {
-            std::puts("Usage: pghad -f pgha.toml\n\nLoads and validates the configuration file, then exits.\n"
-                      "Exit codes: 0 valid, 1 invalid configuration or usage.");
+            std::puts("Usage: pghad -f pgha.toml [--check]\n\n"
+                      "Runs the pgha daemon of this node in the foreground: monitoring, HTTP health checks\n"
+                      "(/primary, /replica, /health, /status, /metrics), the primary's lease and automatic\n"
+                      "failover. SIGHUP reloads the configuration, SIGTERM stops.\n"
+                      "--check only validates the configuration and exits.\n"
+                      "Exit codes: 0 stopped cleanly or valid, 1 invalid configuration or usage.");
             return 0;
         } else {
-            std::fprintf(stderr, "ERROR: unknown argument \"%s\"\nHINT: run \"pghad --help\"\n", arg.c_str());
-            return 1;
+            return usage_error("unknown argument \"" + arg + "\"");
         }
     }
-    if (path.empty()) {
-        std::fputs("ERROR: no configuration file given\nHINT: run \"pghad -f /etc/pgha/pgha.toml\"\n", stderr);
-        return 1;
-    }
+    if (path.empty()) return usage_error("no configuration file given (-f /etc/pgha/pgha.toml)");
     try {
         auto config = pgha::load_config(path);
-        std::printf("configuration \"%s\" is valid (node \"%s\", ID %d)\n", path.c_str(), config.node_name.c_str(),
-                    config.node_id);
+        if (check_only) {
+            std::printf("configuration \"%s\" is valid (node \"%s\", ID %d)\n", path.c_str(),
+                        config.node_name.c_str(), config.node_id);
+            return 0;
+        }
+        apply_logging(config);
+        boost::asio::io_context io;
+        pgha::Daemon daemon(io, config, secret_of(config));
+        boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+        stop_signals.async_wait([&](const boost::system::error_code&, int signal) {
+            pgha::log::info("signal {}: stopping", signal);
+            daemon.stop();
+        });
+        boost::asio::signal_set reload_signal(io, SIGHUP);
+        std::function<void()> wait_reload = [&] {
+            reload_signal.async_wait([&](const boost::system::error_code& error, int) {
+                if (error) return;
+                try {
+                    auto fresh = pgha::load_config(path);
+                    daemon.reload(fresh, secret_of(fresh));
+                } catch (const pgha::Error& e) {
+                    pgha::log::warning("reload refused, keeping the old configuration: {} {}", e.what(), e.detail());
+                }
+                wait_reload();
+            });
+        };
+        wait_reload();
+        daemon.start();
+        io.run();
         return 0;
     } catch (const pgha::Error& error) {
         std::fprintf(stderr, "ERROR: %s\n", error.what());

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS pgha.nodes (
     repluser          text    NOT NULL,
     slot_name         text,
     data_directory    text    NOT NULL DEFAULT '',
+    daemon_listen     text    NOT NULL DEFAULT '',   -- host:port of the node's pghad
     registered_at     timestamptz NOT NULL DEFAULT now()
 );
 

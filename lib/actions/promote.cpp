@@ -104,6 +104,36 @@ void siblings_follow(const Config& config, const pg::Connection& primary, const 
 
 }  // namespace
 
+PromoteOutcome promote_now(const Config& config, const pg::Connection& local, const std::vector<NodeRecord>& records,
+                           std::optional<std::int64_t> elected_term, bool siblings) {
+    auto self = std::find_if(records.begin(), records.end(), [&](const auto& r) { return r.node_id == config.node_id; });
+    if (self == records.end())
+        throw refused(fmt::format("this node (ID {}) is not registered", config.node_id));
+    PromoteOutcome outcome;
+    auto promoted = local.exec("SELECT pg_promote(true, 60)");
+    if (!promoted.boolean(0, 0))
+        throw Error(ExitCode::partial, "pg_promote() did not finish within 60 s", {},
+                    "check the server log; the node may still finish promoting — see \"pgha cluster show\"");
+    wait_until_writable(local);
+    checkpoint(local);  // so pg_control (read by pg_rewind of the old primary) names the new timeline
+
+    local.begin();
+    auto term = catalog::record_promotion(local, config.node_id, elected_term);
+    local.commit();
+    auto message = fmt::format("{} promoted to primary (term {})", describe(*self), term);
+    outcome.messages.push_back(message);
+    auto event = make_event(config, "standby_promote", true, message);
+    if (auto old = std::find_if(records.begin(), records.end(),
+                                [&](const auto& r) { return r.type == "primary" && r.active && r.node_id != self->node_id; });
+        old != records.end())
+        event.peer_node_id = old->node_id;
+    event.new_primary_conninfo = pg::redact_conninfo(self->conninfo);
+    emit_event(config, &local, std::move(event));
+
+    if (siblings) siblings_follow(config, local, records, *self, outcome);
+    return outcome;
+}
+
 PromoteOutcome promote_standby(const Config& config, const GlobalOptions& options, const PromoteOptions& promote) {
     auto local = connect_local(config);
     if (!in_recovery(local))
@@ -129,27 +159,9 @@ PromoteOutcome promote_standby(const Config& config, const GlobalOptions& option
     }
     throw_first_failure(outcome.checks, "standby promote");
 
-    auto promoted = local.exec("SELECT pg_promote(true, 60)");
-    if (!promoted.boolean(0, 0))
-        throw Error(ExitCode::partial, "pg_promote() did not finish within 60 s", {},
-                    "check the server log; the node may still finish promoting — see \"pgha cluster show\"");
-    wait_until_writable(local);
-    checkpoint(local);  // so pg_control (read by pg_rewind of the old primary) names the new timeline
-
-    local.begin();
-    auto term = catalog::record_promotion(local, config.node_id);
-    local.commit();
-    auto message = fmt::format("{} promoted to primary (term {})", describe(*self), term);
-    outcome.messages.push_back(message);
-    auto event = make_event(config, "standby_promote", true, message);
-    if (auto old = std::find_if(records.begin(), records.end(),
-                                [&](const auto& r) { return r.type == "primary" && r.active && r.node_id != self->node_id; });
-        old != records.end())
-        event.peer_node_id = old->node_id;
-    event.new_primary_conninfo = pg::redact_conninfo(self->conninfo);
-    emit_event(config, &local, std::move(event));
-
-    if (promote.siblings_follow) siblings_follow(config, local, records, *self, outcome);
+    auto done = promote_now(config, local, records, std::nullopt, promote.siblings_follow);
+    outcome.messages = std::move(done.messages);
+    outcome.failures = std::move(done.failures);
     return outcome;
 }
 

@@ -6,7 +6,9 @@
 
 #include "actions/check.hpp"
 #include "actions/options.hpp"
+#include "cluster/node.hpp"
 #include "config/config.hpp"
+#include "pg/connection.hpp"
 
 namespace pgha {
 
@@ -19,6 +21,13 @@ struct PromoteOutcome {
     std::vector<std::string> messages;  // what was done, in order
     std::vector<std::string> failures;  // siblings that could not follow
 };
+
+// Promotes the server behind `local` (this node) now, without the command's
+// checks, records it (in `elected_term` when an election chose it) and with
+// `siblings_follow` re-points the other standbys. Used by promote_standby and
+// by the daemon after it won an election.
+PromoteOutcome promote_now(const Config& config, const pg::Connection& local, const std::vector<NodeRecord>& records,
+                           std::optional<std::int64_t> elected_term, bool siblings_follow);
 
 // Refuses (nothing changed) when this node is not a standby or another
 // registered primary is still reachable and writable (unless --force).

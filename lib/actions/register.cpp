@@ -32,6 +32,7 @@ NodeRecord record_from_config(const Config& config, const std::string& type, std
                         : pg::conninfo_value(config.conninfo, "user").value_or("postgres");
     if (config.use_replication_slots && type == "standby") node.slot_name = slot_name_for(config.node_id);
     node.data_directory = config.data_directory;
+    node.daemon_listen = config.daemon.listen;
     return node;
 }
 

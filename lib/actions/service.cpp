@@ -21,6 +21,7 @@ std::string to_string(ServiceAction action) {
         case ServiceAction::stop: return "stop";
         case ServiceAction::restart: return "restart";
         case ServiceAction::reload: return "reload";
+        case ServiceAction::stop_now: return "stop";
     }
     return "?";
 }
@@ -29,7 +30,8 @@ std::vector<std::string> service_command(const Config& config, ServiceAction act
     const std::string* configured = nullptr;
     switch (action) {
         case ServiceAction::start: configured = &config.service.start_command; break;
-        case ServiceAction::stop: configured = &config.service.stop_command; break;
+        case ServiceAction::stop:
+        case ServiceAction::stop_now: configured = &config.service.stop_command; break;
         case ServiceAction::restart: configured = &config.service.restart_command; break;
         case ServiceAction::reload: configured = &config.service.reload_command; break;
     }
@@ -43,6 +45,7 @@ std::vector<std::string> service_command(const Config& config, ServiceAction act
         argv.insert(argv.end(), {"-l", log.string()});
     }
     if (action == ServiceAction::stop || action == ServiceAction::restart) argv.insert(argv.end(), {"-m", "fast"});
+    if (action == ServiceAction::stop_now) argv.insert(argv.end(), {"-m", "immediate"});
     argv.push_back(to_string(action));
     return argv;
 }

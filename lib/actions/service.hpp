@@ -10,7 +10,9 @@
 
 namespace pgha {
 
-enum class ServiceAction { start, stop, restart, reload };
+// stop_now: fencing — stop without waiting for clients or a checkpoint
+// (stop_command when configured, else pg_ctl -m immediate).
+enum class ServiceAction { start, stop, restart, reload, stop_now };
 
 std::optional<ServiceAction> parse_service_action(const std::string& name);
 std::string to_string(ServiceAction action);

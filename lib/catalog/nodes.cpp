@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* node_columns =
     "node_id, node_name, type, upstream_node_id, active, location, priority, conninfo, repluser, "
-    "slot_name, data_directory";
+    "slot_name, data_directory, daemon_listen";
 
 std::vector<NodeRecord> read_nodes(const pg::Result& result) {
     std::vector<NodeRecord> nodes;
@@ -24,6 +24,7 @@ std::vector<NodeRecord> read_nodes(const pg::Result& result) {
         node.repluser = result.value(row, 8);
         node.slot_name = result.optional(row, 9);
         node.data_directory = result.value(row, 10);
+        node.daemon_listen = result.value(row, 11);
         nodes.push_back(std::move(node));
     }
     return nodes;
@@ -58,13 +59,15 @@ std::optional<NodeRecord> find_active_primary(const pg::Connection& connection) 
 void upsert_node(const pg::Connection& connection, const NodeRecord& n) {
     connection.exec(
         "INSERT INTO pgha.nodes (node_id, node_name, type, upstream_node_id, active, location, priority, "
-        "conninfo, repluser, slot_name, data_directory) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+        "conninfo, repluser, slot_name, data_directory, daemon_listen) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
         "ON CONFLICT (node_id) DO UPDATE SET node_name = EXCLUDED.node_name, type = EXCLUDED.type, "
         "upstream_node_id = EXCLUDED.upstream_node_id, active = EXCLUDED.active, location = EXCLUDED.location, "
         "priority = EXCLUDED.priority, conninfo = EXCLUDED.conninfo, repluser = EXCLUDED.repluser, "
-        "slot_name = EXCLUDED.slot_name, data_directory = EXCLUDED.data_directory, registered_at = now()",
+        "slot_name = EXCLUDED.slot_name, data_directory = EXCLUDED.data_directory, "
+        "daemon_listen = EXCLUDED.daemon_listen, registered_at = now()",
         pg::params(n.node_id, n.node_name, n.type, n.upstream_node_id, n.active, n.location, n.priority,
-                   n.conninfo, n.repluser, n.slot_name, n.data_directory));
+                   n.conninfo, n.repluser, n.slot_name, n.data_directory, n.daemon_listen));
 }
 
 void delete_node(const pg::Connection& connection, int node_id) {
@@ -80,14 +83,15 @@ void set_standby_of(const pg::Connection& connection, int node_id, int upstream_
                     pg::params(node_id, upstream_node_id));
 }
 
-std::int64_t record_promotion(const pg::Connection& connection, int node_id) {
+std::int64_t record_promotion(const pg::Connection& connection, int node_id, std::optional<std::int64_t> elected_term) {
     connection.exec("UPDATE pgha.nodes SET active = false WHERE type = 'primary' AND node_id <> $1",
                     pg::params(node_id));
     connection.exec("UPDATE pgha.nodes SET type = 'primary', upstream_node_id = NULL, active = true WHERE node_id = $1",
                     pg::params(node_id));
     auto result = connection.exec(
-        "UPDATE pgha.cluster_state SET term = term + 1, primary_node_id = $1, updated_at = now() RETURNING term",
-        pg::params(node_id));
+        "UPDATE pgha.cluster_state SET term = greatest(term + 1, coalesce($2::bigint, 0)), primary_node_id = $1, "
+        "updated_at = now() RETURNING term",
+        pg::params(node_id, elected_term));
     return result.integer(0, 0).value_or(0);
 }
 

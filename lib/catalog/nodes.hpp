@@ -22,8 +22,10 @@ void deactivate_node(const pg::Connection& connection, int node_id);
 void set_standby_of(const pg::Connection& connection, int node_id, int upstream_node_id);
 
 // Records the promotion of `node_id`: it becomes the active primary in a new
-// term; the previous primary records become inactive. Returns the new term.
-std::int64_t record_promotion(const pg::Connection& connection, int node_id);
+// term (`elected_term` when an election chose it, else the next one); the
+// previous primary records become inactive. Returns the new term.
+std::int64_t record_promotion(const pg::Connection& connection, int node_id,
+                              std::optional<std::int64_t> elected_term = std::nullopt);
 
 // Nodes whose registered upstream is node_id.
 std::vector<NodeRecord> downstream_nodes(const pg::Connection& connection, int node_id);

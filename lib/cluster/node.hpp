@@ -21,6 +21,7 @@ struct NodeRecord {
     std::string repluser;
     std::optional<std::string> slot_name;
     std::string data_directory;
+    std::string daemon_listen;  // host:port of its pghad
 };
 
 struct NodeObservation {

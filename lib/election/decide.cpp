@@ -4,16 +4,21 @@
 
 namespace pgha::election {
 
-Decision decide_standby(const StandbySnapshot& s) {
-    if (s.upstream_connected) return {Action::none, "no action: connected to the primary"};
-    if (!s.automatic) return {Action::none, "no action: failover.mode is manual"};
-    if (s.paused) return {Action::none, "no action: automatic failover is paused"};
+std::optional<Decision> check_local_guards(const StandbySnapshot& s) {
+    if (s.upstream_connected) return Decision{Action::none, "no action: connected to the primary"};
+    if (!s.automatic) return Decision{Action::none, "no action: failover.mode is manual"};
+    if (s.paused) return Decision{Action::none, "no action: automatic failover is paused"};
     if (s.upstream_lost_for < s.failure_threshold)
-        return {Action::wait, fmt::format("waiting: primary lost for {} ms of {} ms before failover",
+        return Decision{Action::wait, fmt::format("waiting: primary lost for {} ms of {} ms before failover",
                                           s.upstream_lost_for.count(), s.failure_threshold.count())};
     if (!s.lease_expired)
-        return {Action::wait, fmt::format("waiting: the primary's lease may still be valid for {} ms",
+        return Decision{Action::wait, fmt::format("waiting: the primary's lease may still be valid for {} ms",
                                           s.lease_remaining.count())};
+    return std::nullopt;
+}
+
+Decision decide_standby(const StandbySnapshot& s) {
+    if (auto early = check_local_guards(s)) return *early;
     for (const auto& peer : s.peers)
         if (peer.reachable && peer.sees_primary)
             return {Action::none, fmt::format("no action: node {} still sees the primary", peer.node_id)};

@@ -3,6 +3,7 @@
 // the sentence that explains it out (logged every tick, asserted in tests).
 // Guards are checked in priority order; when in doubt, do not promote.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct Decision {
     Action action = Action::none;
     std::string reason;
 };
+
+// The guards that need no peer reports (connection, mode, pause, timing,
+// lease); nullopt when they all pass and the peers must be asked.
+std::optional<Decision> check_local_guards(const StandbySnapshot& snapshot);
 
 Decision decide_standby(const StandbySnapshot& snapshot);
 

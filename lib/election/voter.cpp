@@ -44,6 +44,10 @@ Reply Voter::on_vote_request(const VoteRequest& request, std::optional<Lsn> own_
     return {true, record_.term, fmt::format("vote for node {} in term {}", request.candidate_id, request.term)};
 }
 
+void Voter::observe_term(std::int64_t term) {
+    if (term > record_.term) record_ = {term, std::nullopt};
+}
+
 std::int64_t Voter::start_candidacy(int self_id) {
     record_ = {record_.term + 1, self_id};
     return record_.term;

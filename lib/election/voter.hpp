@@ -48,6 +48,9 @@ public:
     // `own_lsn`: what this voter has received (nullopt for a witness).
     Reply on_vote_request(const VoteRequest& request, std::optional<Lsn> own_lsn, TimePoint now);
 
+    // A newer term seen elsewhere (metadata, a reply): adopt it, with no vote.
+    void observe_term(std::int64_t term);
+
     // This node becomes a candidate: a new term with a vote for itself.
     std::int64_t start_candidacy(int self_id);
 

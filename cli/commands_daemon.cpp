@@ -1,0 +1,45 @@
+// pgha daemon status | pause | unpause
+#include <fmt/format.h>
+
+#include "actions/daemon_control.hpp"
+#include "command.hpp"
+#include "core/error.hpp"
+
+namespace pgha::cli {
+namespace {
+
+int run_pause(Invocation& in, bool paused) {
+    auto outcome = set_paused(in.config(), in.globals(), paused);
+    for (const auto& name : outcome.done) print(fmt::format("{}: automatic failover {}", name, paused ? "paused" : "resumed"));
+    if (outcome.failed.empty()) return 0;
+    std::string detail;
+    for (const auto& failure : outcome.failed) detail += (detail.empty() ? "" : "\n") + failure;
+    throw Error(ExitCode::partial,
+                fmt::format("{} applied to {} of {} daemons", paused ? "pause" : "unpause", outcome.done.size(),
+                            outcome.done.size() + outcome.failed.size()),
+                detail, "start the daemons that did not answer and run the command again");
+}
+
+}  // namespace
+
+std::vector<Command> daemon_commands() {
+    return {
+        {"daemon", "status", "show every node's daemon: running, paused, role, term, last primary contact",
+         "Asks each registered node's pghad (its [daemon] listen address, recorded at registration) for\n"
+         "/status, all at once with a 2 s timeout each. --json gives node_id, node_name, running, paused,\n"
+         "role, term, upstream, last_primary_contact_ms, fenced.",
+         nullptr,
+         [](Invocation& in) {
+             print(render_daemons(daemon_status(in.config(), in.globals()), in.globals().format));
+             return 0;
+         }},
+        {"daemon", "pause", "stop automatic failover cluster-wide (monitoring goes on)",
+         "Tells every daemon (signed with [daemon] secret_file) to pause automatic failover; each keeps\n"
+         "the flag on disk. Exit 4 when some daemons did not answer (they are named).",
+         nullptr, [](Invocation& in) { return run_pause(in, true); }},
+        {"daemon", "unpause", "resume automatic failover cluster-wide", "The reverse of pgha daemon pause.", nullptr,
+         [](Invocation& in) { return run_pause(in, false); }},
+    };
+}
+
+}  // namespace pgha::cli

@@ -1,0 +1,451 @@
+// The daemon loop: timers, HTTP routes and the per-tick decisions. Decisions
+// themselves are pure (election/*); this file gathers, decides and acts.
+#include "http/asio_compat.hpp"
+
+#include "monitor/daemon.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "election/decide.hpp"
+#include "election/lease.hpp"
+#include "election/voter.hpp"
+#include "http/auth.hpp"
+#include "http/client.hpp"
+#include "http/health.hpp"
+#include "http/listen_address.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "monitor/daemon_actions.hpp"
+#include "monitor/facts.hpp"
+#include "monitor/peer_messages.hpp"
+#include "monitor/state_store.hpp"
+#include "monitor/status.hpp"
+#include "monitor/workers.hpp"
+
+namespace pgha {
+namespace asio = boost::asio;
+using election::TimePoint;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+Millis lease_margin(Millis lease_timeout) { return std::max(Millis(200), lease_timeout / 5); }
+
+}  // namespace
+
+struct Daemon::Impl {
+    asio::io_context& io;
+    Config config;
+    std::string secret;
+    StateStore store;
+    DurableState durable;
+    election::Voter voter;
+    std::optional<election::PrimaryLease> lease;
+    Router router;
+    std::unique_ptr<HttpServer> server;
+    asio::steady_timer timer;
+    Workers workers;
+    DaemonStatus status;
+    TickFacts facts;
+    bool tick_busy = false;
+    bool election_busy = false;
+    bool action_busy = false;
+    bool was_primary = false;
+    bool released = false;
+    bool stopping = false;
+    std::optional<TimePoint> lost_since;
+    std::optional<TimePoint> last_primary_contact;
+    std::uint64_t round = 0;
+
+    Impl(asio::io_context& io_, Config config_, std::string secret_)
+        : io(io_), config(std::move(config_)), secret(std::move(secret_)), store(config.daemon.state_dir),
+          durable(store.load()), voter(durable.voter, config.failover.lease_timeout, SteadyClock::now()),
+          router(secret), timer(io_), workers(io_) {
+        status.node_id = config.node_id;
+        status.node_name = config.node_name;
+        status.paused = durable.paused;
+        status.term = durable.voter.term;
+        add_routes();
+        server = std::make_unique<HttpServer>(io, config.daemon.listen, router);
+    }
+
+    // ---- helpers
+    Millis peer_timeout() const {
+        return std::clamp(config.failover.monitor_interval, Millis(300), Millis(2000));
+    }
+    std::vector<NodeRecord> peers() const {
+        std::vector<NodeRecord> out;
+        for (const auto& r : facts.records)
+            if (r.active && r.node_id != config.node_id && !r.daemon_listen.empty()) out.push_back(r);
+        return out;
+    }
+    std::size_t voters() const {
+        std::size_t n = 0;
+        for (const auto& r : facts.records) n += r.active ? 1 : 0;
+        return std::max<std::size_t>(n, 1);
+    }
+    bool is_witness() const {
+        for (const auto& r : facts.records)
+            if (r.node_id == config.node_id) return r.type == "witness";
+        return false;
+    }
+    void persist_voter() {
+        durable.voter = voter.record();
+        store.save(durable);
+        status.term = durable.voter.term;
+    }
+    void decided(std::string sentence) {
+        if (sentence != status.last_decision) log::info("{}", sentence);
+        status.last_decision = std::move(sentence);
+    }
+
+    using ReplyHandler = std::function<void(std::optional<HttpResponse>)>;
+    void send(const NodeRecord& peer, const std::string& path, const std::string& body, ReplyHandler handler) {
+        auto address = parse_listen_address(peer.daemon_listen);
+        if (!address) return handler(std::nullopt);
+        auto request = signed_request("POST", path, body, secret, std::chrono::system_clock::now());
+        http_request(io, address->host, address->port, std::move(request), peer_timeout(),
+                     [handler](std::optional<HttpResponse> response, std::string) { handler(std::move(response)); });
+    }
+    // Sends to every peer; `each` per answer, then `all_done` once.
+    void broadcast(const std::string& path, const std::string& body,
+                   std::function<void(const NodeRecord&, std::optional<HttpResponse>)> each,
+                   std::function<void()> all_done) {
+        auto targets = peers();
+        if (targets.empty()) return all_done();
+        auto left = std::make_shared<std::size_t>(targets.size());
+        for (const auto& peer : targets)
+            send(peer, path, body, [peer, each, all_done, left](std::optional<HttpResponse> response) {
+                each(peer, response && response->status == 200 ? response : std::nullopt);
+                if (--*left == 0) all_done();
+            });
+    }
+
+    // ---- routes
+    void add_routes() {
+        add_health_routes(router, [this] { return current_status(); });
+        router.add("POST", "/peer/heartbeat", [this](const HttpRequest& r) { return on_heartbeat(r); }, Access::peer);
+        router.add("POST", "/peer/release", [this](const HttpRequest& r) { return on_release(r); }, Access::peer);
+        router.add("POST", "/peer/state", [this](const HttpRequest&) { return json(peer::encode(own_state())); },
+                   Access::peer);
+        router.add("POST", "/peer/vote", [this](const HttpRequest& r) { return on_vote(r); }, Access::peer);
+        router.add("POST", "/peer/pause", [this](const HttpRequest& r) { return on_pause(r); }, Access::peer);
+    }
+    static HttpResponse json(std::string body) { return {200, "application/json", std::move(body)}; }
+
+    DaemonStatus current_status() {
+        if (last_primary_contact)
+            status.last_primary_contact_ms =
+                std::chrono::duration_cast<Millis>(SteadyClock::now() - *last_primary_contact).count();
+        return status;
+    }
+
+    peer::State own_state() const {
+        return {config.node_id, status.role,
+                (status.writable && !status.fenced) || facts.primary_writable,
+                status.lsn, config.priority, voter.record().term, durable.paused};
+    }
+
+    HttpResponse on_heartbeat(const HttpRequest& request) {
+        auto m = peer::decode_heartbeat(request.body);
+        auto now = SteadyClock::now();
+        auto before = voter.record().term;
+        auto reply = voter.on_heartbeat(m.term, m.leader_id, now);
+        if (reply.granted) last_primary_contact = now;
+        if (voter.record().term != before) persist_voter();
+        // A running primary that hears of a newer term is a returning old primary.
+        if (status.writable && m.leader_id != config.node_id && m.term > before)
+            fence(fmt::format("node {} is primary in the newer term {}", m.leader_id, m.term), m.leader_id);
+        return json(peer::encode(peer::Reply{reply.granted, reply.term, config.node_id, reply.reason}));
+    }
+
+    HttpResponse on_release(const HttpRequest& request) {
+        auto m = peer::decode_release(request.body);
+        voter.on_release(m.term, m.leader_id);
+        log::info("node {} released its lease of term {}", m.leader_id, m.term);
+        return json(peer::encode(peer::Reply{true, voter.record().term, config.node_id, "released"}));
+    }
+
+    HttpResponse on_vote(const HttpRequest& request) {
+        auto m = peer::decode_vote_request(request.body);
+        auto refuse = [&](std::string reason) {
+            return json(peer::encode(peer::Reply{false, voter.record().term, config.node_id, std::move(reason)}));
+        };
+        if (status.writable && !status.fenced) return refuse("I am a running primary");
+        if (facts.primary_writable && status.role == "standby") return refuse("I still see the primary");
+        std::optional<Lsn> own_lsn = is_witness() || !status.postgres_up ? std::nullopt : status.lsn;
+        auto reply = voter.on_vote_request({m.term, m.candidate_id, m.candidate_lsn}, own_lsn, SteadyClock::now());
+        if (reply.granted) {
+            try {
+                persist_voter();  // on disk before the reply announces it
+            } catch (const Error& error) {
+                return refuse(std::string("cannot persist the vote: ") + error.what());
+            }
+            log::info("voted for node {} in term {}", m.candidate_id, m.term);
+        }
+        return json(peer::encode(peer::Reply{reply.granted, reply.term, config.node_id, reply.reason}));
+    }
+
+    HttpResponse on_pause(const HttpRequest& request) {
+        auto m = peer::decode_pause(request.body);
+        durable.paused = m.paused;
+        store.save(durable);
+        status.paused = m.paused;
+        log::info("automatic failover {}", m.paused ? "paused" : "resumed");
+        return json(peer::encode(peer::Reply{true, voter.record().term, config.node_id, m.paused ? "paused" : "unpaused"}));
+    }
+
+    // ---- the tick
+    void schedule_tick() {
+        if (stopping) return;
+        timer.expires_after(config.failover.monitor_interval);
+        timer.async_wait([this](const boost::system::error_code& error) {
+            if (!error) tick();
+        });
+    }
+
+    void tick() {
+        if (tick_busy) return schedule_tick();
+        tick_busy = true;
+        auto gathered = std::make_shared<TickFacts>();
+        auto timeout = std::chrono::seconds(std::max<long>(1, config.failover.reconnect_interval.count() / 1000 + 1));
+        workers.run([config = config, gathered, timeout] { *gathered = gather_facts(config, timeout); },
+                    [this, gathered] {
+                        tick_busy = false;
+                        on_facts(std::move(*gathered));
+                        schedule_tick();
+                    });
+    }
+
+    void on_facts(TickFacts gathered) {
+        bool keep_records = !gathered.metadata_read && !facts.records.empty();
+        auto records = keep_records ? facts.records : gathered.records;
+        facts = std::move(gathered);
+        facts.records = std::move(records);
+        if (facts.metadata_read && facts.cluster.term > voter.record().term) {
+            voter.observe_term(facts.cluster.term);
+            persist_voter();
+        }
+        const auto& local = facts.local;
+        status.postgres_up = local.reachable;
+        status.role = !local.reachable ? "unknown" : is_witness() ? "witness" : local.in_recovery ? "standby" : "primary";
+        status.writable = local.reachable && !local.in_recovery && !is_witness();
+        status.streaming = local.reachable && local.in_recovery && local.streaming;
+        status.lsn = local.lsn;
+        auto replayed = local.replay_lsn ? local.replay_lsn : local.lsn;
+        status.lag_bytes = std::nullopt;
+        if (status.role == "standby" && facts.primary_lsn && replayed)
+            status.lag_bytes = *facts.primary_lsn > *replayed ? std::int64_t(*facts.primary_lsn - *replayed) : 0;
+        status.upstream = status.streaming && facts.primary ? std::optional(facts.primary->node_name) : std::nullopt;
+        status.term = voter.record().term;
+        if (status.role == "standby" && status.fenced) status.fenced = false;  // rejoined
+
+        if (status.role == "primary") primary_round();
+        else if (was_primary && !local.reachable) release_lease();
+        else if (status.role == "standby") standby_round();
+        else if (status.role == "witness") decided("no action: witness, voting only");
+        else decided("no action: PostgreSQL is not reachable: " + local.error);
+        if (status.role != "primary") lease.reset();
+        was_primary = status.role == "primary" || (was_primary && !local.reachable);
+    }
+
+    // ---- primary side
+    void primary_round() {
+        auto now = SteadyClock::now();
+        last_primary_contact = now;
+        released = false;
+        if (status.fenced) {
+            // Someone started it again while fenced: stop it again.
+            return fence("PostgreSQL runs again on a fenced node", std::nullopt);
+        }
+        if (!lease)
+            lease.emplace(voters(), config.failover.lease_timeout, lease_margin(config.failover.lease_timeout), now);
+        auto term = voter.record().term;
+        auto this_round = ++round;
+        lease->round_sent(this_round, now);
+        broadcast("/peer/heartbeat", peer::encode(peer::Heartbeat{term, config.node_id, this_round}),
+                  [this, this_round, term](const NodeRecord& peer, std::optional<HttpResponse> response) {
+                      if (!response || !lease) return;
+                      auto reply = peer::decode_reply(response->body);
+                      if (reply.granted && reply.term == term) lease->acknowledged(this_round, peer.node_id);
+                      if (reply.term > term && status.writable)
+                          fence(fmt::format("node {} is in the newer term {}", peer.node_id, reply.term), std::nullopt);
+                  },
+                  [] {});
+        if (config.fencing.mode == "quorum" && voters() > 1 && lease->must_fence(now))
+            return fence(fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
+                                     config.failover.lease_timeout.count()),
+                         std::nullopt);
+        decided(fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
+                            config.node_id, term, std::max<long>(0, lease->remaining(now).count())));
+    }
+
+    void release_lease() {
+        if (released) return;
+        released = true;
+        decided("PostgreSQL of this primary is down: releasing the lease so that a standby can be elected");
+        auto term = voter.record().term;
+        broadcast("/peer/release", peer::encode(peer::Release{term, config.node_id}),
+                  [](const NodeRecord&, std::optional<HttpResponse>) {}, [] {});
+        workers.run([config = config] { record_daemon_event(config, "fencing", true,
+                                                            "PostgreSQL of the primary stopped; lease released"); },
+                    [] {});
+    }
+
+    void fence(const std::string& reason, std::optional<int> new_primary) {
+        if (action_busy) return;
+        status.fenced = true;
+        action_busy = true;
+        decided("fencing: " + reason);
+        workers.run([config = config, reason] { fence_node(config, reason); },
+                    [this, new_primary] {
+                        action_busy = false;
+                        if (config.fencing.auto_rejoin && new_primary) auto_rejoin(*new_primary);
+                    });
+    }
+
+    void auto_rejoin(int new_primary) {
+        std::optional<NodeRecord> target;
+        for (const auto& r : facts.records)
+            if (r.node_id == new_primary) target = r;
+        if (!target) return decided("fenced; cannot rejoin: the new primary is not in this node's metadata");
+        action_busy = true;
+        workers.run([config = config, conninfo = target->conninfo] { rejoin_as_standby(config, conninfo); },
+                    [this] { action_busy = false; });
+    }
+
+    // ---- standby side
+    void standby_round() {
+        auto now = SteadyClock::now();
+        if (facts.primary_writable) {
+            lost_since.reset();
+            last_primary_contact = now;
+            return decided("no action: connected to the primary");
+        }
+        if (!lost_since) lost_since = now;
+        if (election_busy || action_busy) return;
+        election::StandbySnapshot s = base_snapshot(now);
+        // Guards that need no peers first: ask the peers only when they pass.
+        if (auto early = election::check_local_guards(s)) return decided(early->reason);
+        election_busy = true;
+        auto reports = std::make_shared<std::vector<std::pair<NodeRecord, std::optional<peer::State>>>>();
+        broadcast("/peer/state", "{}",
+                  [reports](const NodeRecord& peer, std::optional<HttpResponse> response) {
+                      std::optional<peer::State> state;
+                      if (response) {
+                          try {
+                              state = peer::decode_state(response->body);
+                          } catch (const std::exception&) {
+                          }
+                      }
+                      reports->emplace_back(peer, state);
+                  },
+                  [this, reports] { on_peer_states(*reports); });
+    }
+
+    election::StandbySnapshot base_snapshot(TimePoint now) const {
+        election::StandbySnapshot s;
+        s.self_id = config.node_id;
+        s.automatic = config.failover.mode == "automatic";
+        s.paused = durable.paused;
+        s.upstream_connected = false;
+        s.upstream_lost_for = std::chrono::duration_cast<Millis>(now - *lost_since);
+        s.failure_threshold = config.failover.reconnect_attempts * config.failover.reconnect_interval;
+        s.lease_expired = voter.lease_expired(now);
+        s.lease_remaining = voter.promise_remaining(now);
+        s.voters = voters();
+        s.maximum_lag = config.failover.maximum_lag_on_failover;
+        s.candidates.push_back({config.node_id, true, false, config.priority, status.lsn});
+        return s;
+    }
+
+    void on_peer_states(const std::vector<std::pair<NodeRecord, std::optional<peer::State>>>& reports) {
+        auto s = base_snapshot(SteadyClock::now());
+        for (const auto& [record, state] : reports) {
+            s.peers.push_back({record.node_id, state.has_value(), state && state->sees_primary});
+            bool witness = record.type == "witness" || (state && state->role == "witness");
+            s.candidates.push_back({record.node_id, state.has_value() && state->role == "standby", witness,
+                                    state ? state->priority : record.priority, state ? state->lsn : std::nullopt});
+            if (state && state->paused) s.paused = true;  // any paused daemon pauses the cluster
+        }
+        auto decision = election::decide_standby(s);
+        decided(decision.reason);
+        if (decision.action != election::Action::start_election) {
+            election_busy = false;
+            return;
+        }
+        run_election();
+    }
+
+    void run_election() {
+        auto term = voter.start_candidacy(config.node_id);
+        try {
+            persist_voter();
+        } catch (const Error& error) {
+            election_busy = false;
+            return decided(std::string("no election: cannot persist my candidacy: ") + error.what());
+        }
+        auto needed = election::quorum(voters());
+        auto grants = std::make_shared<std::size_t>(1);
+        auto lsn = status.lsn.value_or(0);
+        decided(fmt::format("electing: asking for votes in term {} (need {} of {})", term, needed, voters()));
+        broadcast("/peer/vote", peer::encode(peer::VoteRequest{term, config.node_id, lsn}),
+                  [this, grants](const NodeRecord& peer, std::optional<HttpResponse> response) {
+                      if (!response) return;
+                      auto reply = peer::decode_reply(response->body);
+                      if (reply.granted) ++*grants;
+                      else log::info("node {} refused its vote: {}", peer.node_id, reply.reason);
+                      if (reply.term > voter.record().term) {
+                          voter.observe_term(reply.term);
+                          persist_voter();
+                      }
+                  },
+                  [this, grants, needed, term] {
+                      if (*grants < needed || voter.record().term != term) {
+                          election_busy = false;
+                          return decided(fmt::format("election of term {} lost: {} of {} votes", term, *grants, needed));
+                      }
+                      decided(fmt::format("won the election of term {} with {} votes: promoting", term, *grants));
+                      workers.run([config = config, term, votes = *grants] { promote_elected(config, term, votes); },
+                                  [this] {
+                                      election_busy = false;
+                                      lost_since.reset();
+                                      ++status.failovers;
+                                  });
+                  });
+    }
+};
+
+Daemon::Daemon(asio::io_context& io, Config config, std::string secret)
+    : impl_(std::make_unique<Impl>(io, std::move(config), std::move(secret))) {}
+
+Daemon::~Daemon() = default;
+
+void Daemon::start() {
+    impl_->server->start();
+    log::info("pghad for node \"{}\" (ID {}) listening on {}", impl_->config.node_name, impl_->config.node_id,
+              impl_->config.daemon.listen);
+    impl_->workers.run([config = impl_->config] { record_daemon_event(config, "daemon_start", true, "pghad started"); },
+                       [] {});
+    impl_->tick();
+}
+
+void Daemon::stop() {
+    impl_->stopping = true;
+    impl_->timer.cancel();
+    impl_->server->stop();
+}
+
+void Daemon::reload(Config config, std::string secret) {
+    impl_->router.set_secret(secret);
+    impl_->secret = std::move(secret);
+    impl_->config = std::move(config);
+    log::info("configuration reloaded");
+}
+
+}  // namespace pgha

@@ -1,0 +1,71 @@
+#include "monitor/daemon_actions.hpp"
+
+#include <fmt/format.h>
+
+#include "actions/connect.hpp"
+#include "actions/emit_event.hpp"
+#include "actions/promote.hpp"
+#include "actions/rejoin.hpp"
+#include "actions/service.hpp"
+#include "catalog/nodes.hpp"
+#include "core/log.hpp"
+#include "hooks/notify.hpp"
+
+namespace pgha {
+
+void record_daemon_event(const Config& config, const std::string& type, bool successful, const std::string& details) {
+    auto event = make_event(config, type, successful, details);
+    try {
+        auto local = connect_local(config);
+        auto primary = in_recovery(local) ? connect_primary(local) : std::move(local);
+        emit_event(config, &primary, std::move(event));
+    } catch (const Error&) {
+        emit_event(config, nullptr, std::move(event));
+    }
+}
+
+void promote_elected(const Config& config, std::int64_t term, std::size_t votes) {
+    try {
+        auto local = connect_local(config);
+        auto records = catalog::list_nodes(local);
+        auto outcome = promote_now(config, local, records, term, true);
+        emit_event(config, &local,
+                   make_event(config, "failover_election", true,
+                              fmt::format("node \"{}\" (ID {}) elected primary in term {} with {} votes",
+                                          config.node_name, config.node_id, term, votes)));
+        for (const auto& message : outcome.messages) log::info("{}", message);
+        for (const auto& failure : outcome.failures) log::warning("sibling could not follow: {}", failure);
+    } catch (const Error& error) {
+        log::warning("promotion after winning term {} failed: {} {}", term, error.what(), error.detail());
+        record_daemon_event(config, "failover_election", false,
+                            fmt::format("promotion in term {} failed: {}", term, error.what()));
+    }
+}
+
+void fence_node(const Config& config, const std::string& reason) {
+    if (!config.fencing.command.empty()) {
+        EventSettings hook{config.fencing.command, {}, config.events.timeout};
+        run_event_hook(hook, make_event(config, "fencing", true, reason));
+    }
+    auto stopped = run_service(config, ServiceAction::stop_now, Millis(60000));
+    if (!stopped.succeeded())
+        log::warning("fencing: stopping PostgreSQL {}: {}", stopped.describe(), stopped.output);
+    // The event is recorded (where a primary is writable) and the events hook runs.
+    record_daemon_event(config, "fencing", stopped.succeeded(),
+                        fmt::format("fenced: {}; PostgreSQL {}", reason,
+                                    stopped.succeeded() ? "stopped" : "could not be stopped: " + stopped.describe()));
+}
+
+void rejoin_as_standby(const Config& config, const std::string& conninfo) {
+    try {
+        GlobalOptions options;
+        options.dbname = conninfo;
+        auto outcome = rejoin_node(config, options, {});
+        log::info("{}", outcome.message);
+    } catch (const Error& error) {
+        log::warning("automatic rejoin failed: {} {} {}", error.what(), error.detail(), error.hint());
+        record_daemon_event(config, "node_rejoin", false, std::string("automatic rejoin failed: ") + error.what());
+    }
+}
+
+}  // namespace pgha

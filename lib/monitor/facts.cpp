@@ -1,0 +1,33 @@
+#include "monitor/facts.hpp"
+
+#include "catalog/schema.hpp"
+#include "probe/probe.hpp"
+
+namespace pgha {
+
+TickFacts gather_facts(const Config& config, std::chrono::seconds timeout) {
+    TickFacts facts;
+    try {
+        auto local = pg::Connection::open(config.conninfo, {.default_timeout = timeout});
+        facts.local = observe(local);
+        if (catalog::schema_version(local) > 0) {
+            facts.records = catalog::list_nodes(local);
+            facts.cluster = catalog::cluster_state(local);
+            facts.primary = catalog::find_active_primary(local);
+            facts.metadata_read = true;
+        }
+    } catch (const Error& error) {
+        facts.local = NodeObservation{};
+        facts.local.error = error.detail().empty() ? error.what() : error.detail();
+    }
+    if (facts.primary && facts.primary->node_id == config.node_id) {
+        facts.primary_writable = facts.local.reachable && !facts.local.in_recovery;
+    } else if (facts.primary) {
+        auto seen = observe(facts.primary->conninfo, timeout);
+        facts.primary_writable = seen.reachable && !seen.in_recovery;
+        facts.primary_lsn = seen.insert_lsn ? seen.insert_lsn : seen.lsn;
+    }
+    return facts;
+}
+
+}  // namespace pgha

@@ -1,0 +1,26 @@
+#pragma once
+// One monitoring round's observations, gathered with blocking libpq calls (each
+// bounded by the connect timeout) on a worker thread, never on the loop.
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "catalog/nodes.hpp"
+#include "cluster/node.hpp"
+#include "config/config.hpp"
+
+namespace pgha {
+
+struct TickFacts {
+    NodeObservation local;
+    bool metadata_read = false;
+    std::vector<NodeRecord> records;  // as this node's (replicated) metadata has them
+    catalog::ClusterState cluster;
+    std::optional<NodeRecord> primary;  // the active primary record
+    bool primary_writable = false;      // its PostgreSQL answered, not in recovery
+    std::optional<Lsn> primary_lsn;     // its WAL insert position, for this standby's lag
+};
+
+TickFacts gather_facts(const Config& config, std::chrono::seconds timeout);
+
+}  // namespace pgha

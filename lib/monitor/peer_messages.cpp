@@ -1,0 +1,86 @@
+#include "monitor/peer_messages.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "http/router.hpp"
+
+namespace pgha::peer {
+namespace {
+
+using json = nlohmann::json;
+
+json parse(const std::string& body) {
+    try {
+        auto doc = json::parse(body);
+        if (!doc.is_object()) throw BadRequest("the body must be a JSON object");
+        return doc;
+    } catch (const json::exception& error) {
+        throw BadRequest(std::string("malformed JSON: ") + error.what());
+    }
+}
+
+template <typename T>
+T field(const json& doc, const char* name) {
+    try {
+        return doc.at(name).get<T>();
+    } catch (const json::exception&) {
+        throw BadRequest(std::string("missing or invalid field \"") + name + "\"");
+    }
+}
+
+json lsn_json(const std::optional<Lsn>& lsn) { return lsn ? json(format_lsn(*lsn)) : json(); }
+
+std::optional<Lsn> lsn_field(const json& doc, const char* name) {
+    if (!doc.contains(name) || doc[name].is_null()) return std::nullopt;
+    auto parsed = parse_lsn(field<std::string>(doc, name));
+    if (!parsed) throw BadRequest(std::string("field \"") + name + "\" is not an LSN");
+    return parsed;
+}
+
+}  // namespace
+
+std::string encode(const Heartbeat& m) {
+    return json{{"term", m.term}, {"leader_id", m.leader_id}, {"round", m.round}}.dump();
+}
+std::string encode(const Release& m) { return json{{"term", m.term}, {"leader_id", m.leader_id}}.dump(); }
+std::string encode(const VoteRequest& m) {
+    return json{{"term", m.term}, {"candidate_id", m.candidate_id}, {"candidate_lsn", format_lsn(m.candidate_lsn)}}.dump();
+}
+std::string encode(const Reply& m) {
+    return json{{"granted", m.granted}, {"term", m.term}, {"node_id", m.node_id}, {"reason", m.reason}}.dump();
+}
+std::string encode(const State& m) {
+    return json{{"node_id", m.node_id}, {"role", m.role},   {"sees_primary", m.sees_primary}, {"lsn", lsn_json(m.lsn)},
+                {"priority", m.priority}, {"term", m.term}, {"paused", m.paused}}
+        .dump();
+}
+std::string encode(const Pause& m) { return json{{"paused", m.paused}}.dump(); }
+
+Heartbeat decode_heartbeat(const std::string& body) {
+    auto doc = parse(body);
+    return {field<std::int64_t>(doc, "term"), field<int>(doc, "leader_id"), field<std::uint64_t>(doc, "round")};
+}
+Release decode_release(const std::string& body) {
+    auto doc = parse(body);
+    return {field<std::int64_t>(doc, "term"), field<int>(doc, "leader_id")};
+}
+VoteRequest decode_vote_request(const std::string& body) {
+    auto doc = parse(body);
+    auto lsn = lsn_field(doc, "candidate_lsn");
+    if (!lsn) throw BadRequest("field \"candidate_lsn\" is required");
+    return {field<std::int64_t>(doc, "term"), field<int>(doc, "candidate_id"), *lsn};
+}
+Reply decode_reply(const std::string& body) {
+    auto doc = parse(body);
+    return {field<bool>(doc, "granted"), field<std::int64_t>(doc, "term"), field<int>(doc, "node_id"),
+            doc.value("reason", std::string())};
+}
+State decode_state(const std::string& body) {
+    auto doc = parse(body);
+    return {field<int>(doc, "node_id"), field<std::string>(doc, "role"), field<bool>(doc, "sees_primary"),
+            lsn_field(doc, "lsn"), field<int>(doc, "priority"), field<std::int64_t>(doc, "term"),
+            field<bool>(doc, "paused")};
+}
+Pause decode_pause(const std::string& body) { return {field<bool>(parse(body), "paused")}; }
+
+}  // namespace pgha::peer

@@ -1,0 +1,64 @@
+#pragma once
+// The daemon-to-daemon messages (JSON bodies of the authenticated /peer/*
+// routes). Pure encode/decode; decode throws BadRequest on malformed input.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/lsn.hpp"
+
+namespace pgha::peer {
+
+struct Heartbeat {  // POST /peer/heartbeat: the primary renews its lease
+    std::int64_t term = 0;
+    int leader_id = 0;
+    std::uint64_t round = 0;
+};
+
+struct Release {  // POST /peer/release: the primary's PostgreSQL died; lease given up
+    std::int64_t term = 0;
+    int leader_id = 0;
+};
+
+struct VoteRequest {  // POST /peer/vote
+    std::int64_t term = 0;
+    int candidate_id = 0;
+    Lsn candidate_lsn = 0;
+};
+
+struct Reply {  // the answer to heartbeat, vote, release and pause
+    bool granted = false;
+    std::int64_t term = 0;
+    int node_id = 0;
+    std::string reason;
+};
+
+struct State {  // POST /peer/state: what a peer sees, for the election snapshot
+    int node_id = 0;
+    std::string role;  // primary | standby | witness | unknown
+    bool sees_primary = false;
+    std::optional<Lsn> lsn;  // received (standby) or current (primary)
+    int priority = 0;
+    std::int64_t term = 0;
+    bool paused = false;
+};
+
+struct Pause {  // POST /peer/pause
+    bool paused = false;
+};
+
+std::string encode(const Heartbeat& m);
+std::string encode(const Release& m);
+std::string encode(const VoteRequest& m);
+std::string encode(const Reply& m);
+std::string encode(const State& m);
+std::string encode(const Pause& m);
+
+Heartbeat decode_heartbeat(const std::string& body);
+Release decode_release(const std::string& body);
+VoteRequest decode_vote_request(const std::string& body);
+Reply decode_reply(const std::string& body);
+State decode_state(const std::string& body);
+Pause decode_pause(const std::string& body);
+
+}  // namespace pgha::peer

@@ -22,14 +22,18 @@ struct StandbyPosition {
 };
 
 // Where the standby's WAL ends (received or replayed, whichever is further) and
-// on which timeline: the WAL receiver's when running, else the control file's.
+// on which timeline: the newest of the WAL receiver's, the control file's and
+// the newest history file in pg_wal (a standby that followed a promotion has
+// it, even before its first restartpoint on the new timeline).
 StandbyPosition standby_position(const pg::Connection& standby) {
     auto row = standby.exec(
         "SELECT greatest(coalesce(pg_last_wal_receive_lsn(), '0/0'::pg_lsn), "
         "                coalesce(pg_last_wal_replay_lsn(), '0/0'::pg_lsn))::text, "
-        "       coalesce((SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0), "
-        "                greatest((SELECT timeline_id FROM pg_control_checkpoint()), "
-        "                         (SELECT min_recovery_end_timeline FROM pg_control_recovery())))");
+        "       greatest((SELECT received_tli FROM pg_stat_wal_receiver), "
+        "                (SELECT timeline_id FROM pg_control_checkpoint()), "
+        "                (SELECT min_recovery_end_timeline FROM pg_control_recovery()), "
+        "                (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir() "
+        "                  WHERE name ~ '^[0-9A-F]{8}\\.history$'))");
     return {static_cast<int>(row.integer(0, 1).value_or(0)), parse_lsn(row.value(0, 0)).value_or(0)};
 }
 

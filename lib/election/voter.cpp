@@ -11,7 +11,13 @@ Reply Voter::on_heartbeat(std::int64_t term, int leader_id, TimePoint now) {
     if (term < record_.term)
         return {false, record_.term, fmt::format("heartbeat of term {} is older than my term {}", term, record_.term)};
     if (term > record_.term) record_ = {term, std::nullopt};
+    if (record_.voted_for && *record_.voted_for != leader_id)
+        return {false, record_.term, fmt::format("I voted for node {} in term {}, not for node {}", *record_.voted_for,
+                                                 term, leader_id)};
+    if (leader_ && leader_term_ == term && *leader_ != leader_id)
+        return {false, record_.term, fmt::format("node {} already leads term {}", *leader_, term)};
     leader_ = leader_id;
+    leader_term_ = term;
     released_ = false;
     promise_until_ = std::max(promise_until_, now + lease_timeout_);
     return {true, record_.term, fmt::format("acknowledged node {} as primary of term {}", leader_id, term)};

@@ -37,7 +37,9 @@ public:
     std::optional<int> leader() const { return leader_; }
 
     // A heartbeat of the primary `leader_id` in `term`: acknowledged (and the
-    // promise renewed) unless the term is older than ours.
+    // promise renewed) unless the term is older than ours, or another node is
+    // known to lead that term (one this voter voted for, or heard first): a
+    // term has at most one legitimate primary.
     Reply on_heartbeat(std::int64_t term, int leader_id, TimePoint now);
     // The leader of our current term gives its lease up (its PostgreSQL died).
     void on_release(std::int64_t term, int leader_id);
@@ -58,7 +60,8 @@ private:
     VoterRecord record_;
     Millis lease_timeout_;
     TimePoint promise_until_;
-    std::optional<int> leader_;
+    std::optional<int> leader_;  // the primary of leader_term_
+    std::int64_t leader_term_ = 0;
     bool released_ = false;
 };
 

@@ -160,7 +160,7 @@ struct Daemon::Impl {
         if (voter.record().term != before) persist_voter();
         // A running primary that hears of a newer term is a returning old primary.
         if (status.writable && m.leader_id != config.node_id && m.term > before)
-            fence(fmt::format("node {} is primary in the newer term {}", m.leader_id, m.term), m.leader_id);
+            fence(fmt::format("node {} is primary in the newer term {}", m.leader_id, m.term), true);
         return json(peer::encode(peer::Reply{reply.granted, reply.term, config.node_id, reply.reason}));
     }
 
@@ -261,11 +261,17 @@ struct Daemon::Impl {
         released = false;
         if (status.fenced) {
             // Someone started it again while fenced: stop it again.
-            return fence("PostgreSQL runs again on a fenced node", std::nullopt);
+            return fence("PostgreSQL runs again on a fenced node", false);
         }
+        // The term this node leads is the one its own metadata recorded when it
+        // became primary; a newer term known to its voter means someone else
+        // was elected since (this node may even have voted for them).
+        if (!facts.metadata_read) return decided("no action: this primary's pgha metadata cannot be read");
+        std::int64_t term = facts.cluster.primary_node_id == config.node_id ? facts.cluster.term : 0;
+        if (voter.record().term > term)
+            return fence(fmt::format("term {} is newer than the term {} I lead", voter.record().term, term), true);
         if (!lease)
             lease.emplace(voters(), config.failover.lease_timeout, lease_margin(config.failover.lease_timeout), now);
-        auto term = voter.record().term;
         auto this_round = ++round;
         lease->round_sent(this_round, now);
         broadcast("/peer/heartbeat", peer::encode(peer::Heartbeat{term, config.node_id, this_round}),
@@ -274,13 +280,13 @@ struct Daemon::Impl {
                       auto reply = peer::decode_reply(response->body);
                       if (reply.granted && reply.term == term) lease->acknowledged(this_round, peer.node_id);
                       if (reply.term > term && status.writable)
-                          fence(fmt::format("node {} is in the newer term {}", peer.node_id, reply.term), std::nullopt);
+                          fence(fmt::format("node {} is in the newer term {}", peer.node_id, reply.term), true);
                   },
                   [] {});
         if (config.fencing.mode == "quorum" && voters() > 1 && lease->must_fence(now))
             return fence(fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
                                      config.failover.lease_timeout.count()),
-                         std::nullopt);
+                         false);
         decided(fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
                             config.node_id, term, std::max<long>(0, lease->remaining(now).count())));
     }
@@ -297,26 +303,47 @@ struct Daemon::Impl {
                     [] {});
     }
 
-    void fence(const std::string& reason, std::optional<int> new_primary) {
+    // `newer_term_exists`: another primary was elected, so with auto_rejoin this
+    // node comes back as its standby; otherwise it stays stopped.
+    void fence(const std::string& reason, bool newer_term_exists) {
         if (action_busy) return;
         status.fenced = true;
         action_busy = true;
         decided("fencing: " + reason);
         workers.run([config = config, reason] { fence_node(config, reason); },
-                    [this, new_primary] {
+                    [this, newer_term_exists] {
                         action_busy = false;
-                        if (config.fencing.auto_rejoin && new_primary) auto_rejoin(*new_primary);
+                        if (config.fencing.auto_rejoin && newer_term_exists) auto_rejoin();
+                        else if (newer_term_exists) decided("fenced: a newer primary exists and auto_rejoin is off");
                     });
     }
 
-    void auto_rejoin(int new_primary) {
-        std::optional<NodeRecord> target;
-        for (const auto& r : facts.records)
-            if (r.node_id == new_primary) target = r;
-        if (!target) return decided("fenced; cannot rejoin: the new primary is not in this node's metadata");
+    // Finds the primary of the newest term among the peers, then rejoins it.
+    void auto_rejoin() {
         action_busy = true;
-        workers.run([config = config, conninfo = target->conninfo] { rejoin_as_standby(config, conninfo); },
-                    [this] { action_busy = false; });
+        auto best = std::make_shared<std::optional<std::pair<std::int64_t, NodeRecord>>>();
+        broadcast("/peer/state", "{}",
+                  [best](const NodeRecord& peer, std::optional<HttpResponse> response) {
+                      if (!response) return;
+                      try {
+                          auto state = peer::decode_state(response->body);
+                          if (state.role == "primary" && (!*best || state.term > (*best)->first))
+                              *best = std::make_pair(state.term, peer);
+                      } catch (const std::exception&) {
+                      }
+                  },
+                  [this, best] {
+                      if (!*best) {
+                          action_busy = false;
+                          return decided("fenced; no newer primary found among the peers yet: staying stopped");
+                      }
+                      decided(fmt::format("fenced; rejoining as a standby of node {} (term {})",
+                                          (*best)->second.node_id, (*best)->first));
+                      workers.run([config = config, conninfo = (*best)->second.conninfo] {
+                                      rejoin_as_standby(config, conninfo);
+                                  },
+                                  [this] { action_busy = false; });
+                  });
     }
 
     // ---- standby side

@@ -168,3 +168,13 @@ TEST_CASE("every guard stops an election, with its reason") {
         CHECK_THAT(d.reason, Catch::Matchers::Contains(c.reason));
     }
 }
+
+TEST_CASE("a term has one primary: heartbeats of a second leader in the same term are refused") {
+    Voter voter({1, std::nullopt}, 10s, t0);
+    CHECK(voter.on_vote_request({2, 2, 100}, 50, t0 + 11s).granted);
+    CHECK_FALSE(voter.on_heartbeat(2, 1, t0 + 12s).granted);  // node 1 did not win term 2
+    CHECK(voter.on_heartbeat(2, 2, t0 + 12s).granted);
+    Voter other({3, std::nullopt}, 10s, t0);
+    CHECK(other.on_heartbeat(3, 5, t0).granted);
+    CHECK_FALSE(other.on_heartbeat(3, 6, t0).granted);
+}

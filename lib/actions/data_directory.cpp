@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "core/error.hpp"
 
@@ -22,8 +23,27 @@ std::optional<long> running_postmaster(const std::string& data_directory) {
     std::ifstream pid_file(fs::path(data_directory) / "postmaster.pid");
     long pid = 0;
     if (!(pid_file >> pid) || pid <= 0) return std::nullopt;
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) return pid;
-    return std::nullopt;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return std::nullopt;
+    // A killed postmaster whose parent has not reaped it yet is a zombie: not running.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (std::getline(stat, line)) {
+        auto close = line.rfind(')');
+        if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') return std::nullopt;
+    }
+    return pid;
+}
+
+bool wait_postmaster_gone(const std::string& data_directory, std::chrono::milliseconds timeout) {
+    std::ifstream pid_file(fs::path(data_directory) / "postmaster.pid");
+    long pid = 0;
+    if (!(pid_file >> pid) || pid <= 0) return true;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return true;
 }
 
 void clear_directory(const std::string& path) {

@@ -1,5 +1,6 @@
 #pragma once
 // Facts about a local data directory, read without touching it.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@ std::vector<std::string> directory_entries(const std::string& path);
 
 // The PID in postmaster.pid when that process is alive.
 std::optional<long> running_postmaster(const std::string& data_directory);
+
+// Waits (bounded) until the process named in postmaster.pid no longer exists,
+// not even as a zombie: PostgreSQL refuses to start while it does. True when gone.
+bool wait_postmaster_gone(const std::string& data_directory, std::chrono::milliseconds timeout);
 
 // Removes everything inside `path`, keeping the directory itself.
 void clear_directory(const std::string& path);

@@ -162,6 +162,8 @@ RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, co
     write_standby_settings(config.data_directory,
                            primary_conninfo_for(plan.primary.conninfo, record.repluser, config.node_name),
                            config.use_replication_slots ? record.slot_name : std::nullopt);
+    // A killed postmaster lingers as a zombie until its parent reaps it.
+    wait_postmaster_gone(config.data_directory, std::chrono::seconds(30));
     auto started = run_service(config, ServiceAction::start);
     if (!started.succeeded())
         throw Error(ExitCode::partial, fmt::format("PostgreSQL did not start: the start command {}", started.describe()),

@@ -58,6 +58,7 @@ struct Daemon::Impl {
     bool was_primary = false;
     bool released = false;
     bool stopping = false;
+    bool rejoin_pending = false;  // fenced because a newer primary exists; rejoin it
     std::optional<TimePoint> lost_since;
     std::optional<TimePoint> last_primary_contact;
     std::uint64_t round = 0;
@@ -243,10 +244,15 @@ struct Daemon::Impl {
             status.lag_bytes = *facts.primary_lsn > *replayed ? std::int64_t(*facts.primary_lsn - *replayed) : 0;
         status.upstream = status.streaming && facts.primary ? std::optional(facts.primary->node_name) : std::nullopt;
         status.term = voter.record().term;
-        if (status.role == "standby" && status.fenced) status.fenced = false;  // rejoined
+        if (status.role == "standby" && status.fenced) {
+            status.fenced = false;  // rejoined
+            rejoin_pending = false;
+        }
 
         if (status.role == "primary") primary_round();
-        else if (was_primary && !local.reachable) release_lease();
+        else if (status.fenced && rejoin_pending) {
+            if (!action_busy) auto_rejoin();
+        } else if (was_primary && !local.reachable) release_lease();
         else if (status.role == "standby") standby_round();
         else if (status.role == "witness") decided("no action: witness, voting only");
         else decided("no action: PostgreSQL is not reachable: " + local.error);
@@ -313,7 +319,8 @@ struct Daemon::Impl {
         workers.run([config = config, reason] { fence_node(config, reason); },
                     [this, newer_term_exists] {
                         action_busy = false;
-                        if (config.fencing.auto_rejoin && newer_term_exists) auto_rejoin();
+                        rejoin_pending = config.fencing.auto_rejoin && newer_term_exists;
+                        if (rejoin_pending) auto_rejoin();
                         else if (newer_term_exists) decided("fenced: a newer primary exists and auto_rejoin is off");
                     });
     }
@@ -324,7 +331,8 @@ struct Daemon::Impl {
         auto best = std::make_shared<std::optional<std::pair<std::int64_t, NodeRecord>>>();
         broadcast("/peer/state", "{}",
                   [best](const NodeRecord& peer, std::optional<HttpResponse> response) {
-                      if (!response) return;
+                      if (!response) return log::info("rejoin: node {} did not answer", peer.node_id);
+                      log::debug("rejoin: node {} says {}", peer.node_id, response->body);
                       try {
                           auto state = peer::decode_state(response->body);
                           if (state.role == "primary" && (!*best || state.term > (*best)->first))
@@ -335,8 +343,12 @@ struct Daemon::Impl {
                   [this, best] {
                       if (!*best) {
                           action_busy = false;
-                          return decided("fenced; no newer primary found among the peers yet: staying stopped");
+                          // Its daemon may not have noticed its promotion yet: ask again next tick.
+                          return decided(fmt::format("fenced; no newer primary among the {} peers yet: staying "
+                                                     "stopped, asking again",
+                                                     peers().size()));
                       }
+                      rejoin_pending = false;
                       decided(fmt::format("fenced; rejoining as a standby of node {} (term {})",
                                           (*best)->second.node_id, (*best)->first));
                       workers.run([config = config, conninfo = (*best)->second.conninfo] {

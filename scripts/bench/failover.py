@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""Benchmark: automatic failover time and lost writes, and the idle daemon's cost.
+
+For each profile (default timings, and the tuned one of the daemon issue) and
+each fault -- the primary's postmaster killed (its daemon alive: the fast path)
+and the primary's postmaster and daemon both killed (a lost host: the lease
+path) -- it runs RUNS failovers back and forth on one 3-node lab, with a writer
+that inserts one row every 20 ms through a libpq multi-host string
+(target_session_attrs=read-write). It prints, per case, the median and max of:
+the time from the fault to the first acknowledged write on the new primary, and
+the acknowledged writes missing on the new primary. Then the resident memory
+and CPU per minute of an idle pghad.
+
+    python3 scripts/bench/failover.py [RUNS]      (default 5)
+"""
+import os
+import signal
+import statistics
+import sys
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lab"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
+from pghalab import Lab, Writer  # noqa: E402
+from test_daemon import PGHAD, http, wait_until  # noqa: E402
+
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+PROFILES = {
+    "default": {},
+    "tuned": {"monitor_interval": "500ms", "reconnect_attempts": 2, "reconnect_interval": "500ms",
+              "lease_timeout": "3s"},
+}
+
+
+def start_daemon(lab, daemons, n):
+    node = lab.node(n)
+    daemons[n] = lab.spawn(n, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
+    wait_until(lambda: http(node, "/health")[0] is not None, 15, "pghad of %s" % node.name)
+
+
+def writable(lab):
+    out = []
+    for n in (1, 2, 3):
+        r = lab.psql_run(n, "SELECT pg_is_in_recovery()", timeout=5)
+        if r.returncode == 0 and r.stdout.strip() == "f":
+            out.append(n)
+    return out
+
+
+def one_failover(lab, daemons, primary, lost_host, table):
+    hosts = ",".join(lab.node(n).host for n in (1, 2, 3))
+    ports = ",".join(str(lab.node(n).port) for n in (1, 2, 3))
+    conninfo = "host=%s port=%s user=pgha dbname=pgha connect_timeout=2 target_session_attrs=read-write" % (hosts, ports)
+    writer = Writer(lab, conninfo, table, interval=0.02).start()
+    time.sleep(1.0)
+    with open(os.path.join(lab.node(primary).data_dir, "postmaster.pid")) as f:
+        pid = int(f.readline())
+    before = len(writer.acked)
+    fault = time.monotonic()
+    if lost_host:
+        daemons[primary].kill()
+    os.kill(pid, signal.SIGKILL)
+    new = wait_until(lambda: [n for n in writable(lab) if n != primary], 120, "failover")[0]
+    first_ack = wait_until(lambda: len(writer.acked) > before and time.monotonic(), 60, "a write")
+    time.sleep(0.5)
+    acked = writer.stop()
+    took = first_ack - fault
+    present = set(int(x) for x in lab.psql(new, "SELECT id FROM %s" % table).split())
+    lost = len([i for i in acked if i not in present])
+    r = lab.pgha(primary, "node", "rejoin", "-d", lab.node(new).conninfo, timeout=120)
+    if r.returncode != 0:
+        raise SystemExit("rejoin failed: %s" % r.stderr)
+    lab.adopt_pid(primary)
+    if lost_host:
+        start_daemon(lab, daemons, primary)
+    return new, took, lost
+
+
+def idle_cost(daemons):
+    pid_of = {n: p.pid for n, p in daemons.items()}
+
+    def cpu(pid):
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    # runuser is the spawned process: the daemon is its child.
+    def daemon_pid(pid):
+        children = open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
+        return int(children[0]) if children else pid
+
+    pids = [daemon_pid(p) for p in pid_of.values()]
+    start = {p: cpu(p) for p in pids}
+    time.sleep(30)
+    per_minute = [(cpu(p) - start[p]) * 2 for p in pids]
+    rss = []
+    for p in pids:
+        for line in open("/proc/%d/status" % p):
+            if line.startswith("VmRSS:"):
+                rss.append(int(line.split()[1]) / 1024)
+    print("idle pghad: resident %.1f MB (max of 3), CPU %.3f s per minute (max of 3)" % (max(rss), max(per_minute)))
+
+
+def main():
+    for profile, failover in PROFILES.items():
+        with Lab(nodes=3) as lab:
+            secret = lab.write_file(os.path.join(lab.dir, "secret"), "bench-secret\n", mode=0o600)
+            lab.build_cluster(standbys=2, config={n: {"failover": failover, "daemon": {"secret_file": secret}}
+                                                  for n in (1, 2, 3)})
+            daemons = {}
+            for n in (1, 2, 3):
+                start_daemon(lab, daemons, n)
+            time.sleep(3)
+            primary = 1
+            for fault in ("postmaster killed", "lost host"):
+                times, losses = [], []
+                for i in range(RUNS):
+                    table = "bench_%s_%d" % ("host" if fault == "lost host" else "pm", i)
+                    primary, took, lost = one_failover(lab, daemons, primary, fault == "lost host", table)
+                    times.append(took)
+                    losses.append(lost)
+                    time.sleep(2)
+                print("%-8s %-18s fault -> first acknowledged write: median %.2f s, max %.2f s; "
+                      "lost acknowledged writes: median %d, max %d (runs=%d)"
+                      % (profile, fault, statistics.median(times), max(times), statistics.median(losses),
+                         max(losses), RUNS))
+            if profile == "default":
+                idle_cost(daemons)
+
+
+if __name__ == "__main__":
+    main()

@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lab"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 from pghalab import Lab, Writer  # noqa: E402
-from test_daemon import PGHAD, http, wait_until  # noqa: E402
+from test_daemon import PGHAD, daemon_pid, http, kill_daemon, wait_until  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 PROFILES = {
@@ -60,7 +60,7 @@ def one_failover(lab, daemons, primary, lost_host, table):
     before = len(writer.acked)
     fault = time.monotonic()
     if lost_host:
-        daemons[primary].kill()
+        kill_daemon(daemons[primary])
     os.kill(pid, signal.SIGKILL)
     new = wait_until(lambda: [n for n in writable(lab) if n != primary], 120, "failover")[0]
     first_ack = wait_until(lambda: len(writer.acked) > before and time.monotonic(), 60, "a write")
@@ -79,19 +79,12 @@ def one_failover(lab, daemons, primary, lost_host, table):
 
 
 def idle_cost(daemons):
-    pid_of = {n: p.pid for n, p in daemons.items()}
-
     def cpu(pid):
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    # runuser is the spawned process: the daemon is its child.
-    def daemon_pid(pid):
-        children = open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
-        return int(children[0]) if children else pid
-
-    pids = [daemon_pid(p) for p in pid_of.values()]
+    pids = [daemon_pid(p) for p in daemons.values()]
     start = {p: cpu(p) for p in pids}
     time.sleep(30)
     per_minute = [(cpu(p) - start[p]) * 2 for p in pids]

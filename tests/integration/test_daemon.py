@@ -31,6 +31,28 @@ def http(node, path, method="GET", body=None, timeout=5):
         return None, ""
 
 
+def daemon_pid(proc):
+    """The pghad process of a lab.spawn()ed daemon: the spawned process itself,
+    or its child when the lab runs it through runuser (as root)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == proc.pid:
+            return int(entry)
+    return proc.pid
+
+
+def kill_daemon(proc):
+    """SIGKILL the daemon itself (not just runuser), then reap the spawned process."""
+    os.kill(daemon_pid(proc), signal.SIGKILL)
+    proc.wait(10)
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,7 +9,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 from _support import LabTestCase, describe, load_json, main  # noqa: E402
-from test_daemon import FAST, PGHAD, http, wait_until  # noqa: E402
+from test_daemon import FAST, PGHAD, http, kill_daemon, wait_until  # noqa: E402
 
 
 class DaemonLab(LabTestCase):
@@ -57,8 +57,8 @@ class DaemonLab(LabTestCase):
 
 class PauseAndDaemonDeathTest(DaemonLab):
     def test_1_primary_daemon_killed_no_failover_and_restart_changes_nothing(self):
-        self.daemons[1].kill()
-        self.daemons[1].wait(5)
+        kill_daemon(self.daemons[1])
+        self.assertIsNone(http(self.lab.node(1), "/health")[0], "the primary's daemon is dead")
         time.sleep(6)  # well past reconnect_attempts x reconnect_interval and lease_timeout
         self.assertEqual(self.writable(), [1], "no failover while the primary's PostgreSQL is reachable")
         self.start_daemon(1)
@@ -67,8 +67,8 @@ class PauseAndDaemonDeathTest(DaemonLab):
         self.assertTrue(self.streams_from(2, 1) and self.streams_from(3, 1))
 
     def test_2_standby_daemon_dies_and_comes_back(self):
-        self.daemons[3].kill()
-        self.daemons[3].wait(5)
+        kill_daemon(self.daemons[3])
+        self.assertIsNone(http(self.lab.node(3), "/health")[0], "node3's daemon is dead")
         time.sleep(2)
         self.assertEqual(self.writable(), [1])
         self.start_daemon(3)

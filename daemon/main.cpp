@@ -79,11 +79,12 @@ int main(int argc, char** argv) {
         boost::asio::io_context io;
         pgha::Daemon daemon(io, config, secret_of(config));
         boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+        boost::asio::signal_set reload_signal(io, SIGHUP);
         stop_signals.async_wait([&](const boost::system::error_code&, int signal) {
             pgha::log::info("signal {}: stopping", signal);
             daemon.stop();
+            reload_signal.cancel();  // nothing may keep the loop running after a stop
         });
-        boost::asio::signal_set reload_signal(io, SIGHUP);
         std::function<void()> wait_reload = [&] {
             reload_signal.async_wait([&](const boost::system::error_code& error, int) {
                 if (error) return;

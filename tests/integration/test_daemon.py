@@ -176,6 +176,15 @@ class DaemonTest(LabTestCase):
         status = json.loads(http(lab.node(new), "/status")[1])
         self.assertGreaterEqual(status["term"], 2, status)
 
+    def test_5_sigterm_stops_the_daemon_cleanly(self):
+        proc = self.daemons[3]
+        pid = daemon_pid(proc)
+        os.kill(pid, signal.SIGTERM)
+        proc.wait(10)  # runuser returns once pghad has exited
+        self.assertFalse(os.path.exists("/proc/%d/cmdline" % pid) and open("/proc/%d/cmdline" % pid).read(),
+                         "pghad still runs after SIGTERM")
+        self.assertIsNone(http(self.lab.node(3), "/health")[0])
+
 
 if __name__ == "__main__":
     main()

@@ -12,12 +12,11 @@ int run_pause(Invocation& in, bool paused) {
     auto outcome = set_paused(in.config(), in.globals(), paused);
     for (const auto& name : outcome.done) print(fmt::format("{}: automatic failover {}", name, paused ? "paused" : "resumed"));
     if (outcome.failed.empty()) return 0;
-    std::string detail;
-    for (const auto& failure : outcome.failed) detail += (detail.empty() ? "" : "\n") + failure;
     throw Error(ExitCode::partial,
                 fmt::format("{} applied to {} of {} daemons", paused ? "pause" : "unpause", outcome.done.size(),
                             outcome.done.size() + outcome.failed.size()),
-                detail, "start the daemons that did not answer and run the command again");
+                fmt::format("{}", fmt::join(outcome.failed, "\n")),
+                "start the daemons that did not answer and run the command again");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // pgha standby clone | register | unregister
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include "actions/clone.hpp"
@@ -31,9 +32,8 @@ int run_promote(Invocation& in) {
         return finish_dry_run(outcome.checks, outcome.messages, in.globals().format, "standby promote");
     for (const auto& message : outcome.messages) print(message);
     if (outcome.failures.empty()) return 0;
-    std::string detail;
-    for (const auto& failure : outcome.failures) detail += (detail.empty() ? "" : "\n") + failure;
-    throw Error(ExitCode::partial, "this node was promoted, but some standbys could not follow it", detail,
+    throw Error(ExitCode::partial, "this node was promoted, but some standbys could not follow it",
+                fmt::format("{}", fmt::join(outcome.failures, "\n")),
                 "run \"pgha standby follow\" on each of them (or \"pgha node rejoin\" where the hint says so)");
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actions/connect.hpp"
+#include "actions/node_lookup.hpp"
 #include "catalog/nodes.hpp"
 #include "catalog/schema.hpp"
 #include "pg/conninfo.hpp"
@@ -15,18 +16,6 @@ std::optional<std::string> name_of(const std::vector<NodeRecord>& records, std::
     if (!node_id) return std::nullopt;
     for (const auto& record : records)
         if (record.node_id == *node_id) return record.node_name;
-    return std::nullopt;
-}
-
-// The node whose conninfo host and port match what a WAL receiver reports.
-std::optional<std::string> node_at(const std::vector<NodeRecord>& records, const NodeObservation& seen) {
-    if (!seen.sender_host || !seen.sender_port) return std::nullopt;
-    for (const auto& record : records) {
-        auto host = pg::conninfo_value(record.conninfo, "host");
-        auto port = pg::conninfo_value(record.conninfo, "port").value_or("5432");
-        if (host && *host == *seen.sender_host && port == std::to_string(*seen.sender_port))
-            return record.node_name;
-    }
     return std::nullopt;
 }
 
@@ -54,7 +43,8 @@ std::vector<NodeView> build_views(const std::vector<NodeRecord>& records,
                                 : !records[i].active      ? seen.in_recovery
                                                           : *view.actual_role == records[i].type;
             view.status = role_matches ? "running" : "mismatch";
-            view.actual_upstream_name = node_at(records, seen);
+            if (seen.sender_host && seen.sender_port)
+                view.actual_upstream_name = node_name_at(records, *seen.sender_host, std::to_string(*seen.sender_port));
             auto replayed = seen.replay_lsn ? seen.replay_lsn : seen.lsn;
             if (seen.in_recovery && primary_lsn && replayed)
                 view.lag_bytes = *primary_lsn > *replayed ? static_cast<std::int64_t>(*primary_lsn - *replayed) : 0;

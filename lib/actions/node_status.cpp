@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "actions/connect.hpp"
+#include "actions/node_lookup.hpp"
 #include "catalog/nodes.hpp"
 #include "catalog/schema.hpp"
 #include "pg/conninfo.hpp"
@@ -98,19 +99,14 @@ void read_downstream(const pg::Connection& local, NodeStatus& status) {
 }
 
 // The registered node listening at host:port, as cluster show matches it.
-std::optional<std::string> node_at(const std::vector<NodeRecord>& records, const std::string& address) {
-    for (const auto& record : records) {
-        auto host = pg::conninfo_value(record.conninfo, "host");
-        auto port = pg::conninfo_value(record.conninfo, "port").value_or("5432");
-        if (host && *host + ":" + port == address) return record.node_name;
-    }
-    return std::nullopt;
-}
-
 void read_registration(const Config& config, const pg::Connection& local, NodeStatus& status) {
     if (catalog::schema_version(local) == 0) return;
     if (auto record = catalog::find_node(local, config.node_id)) status.registered_type = record->type;
-    if (status.upstream) status.upstream_name = node_at(catalog::list_nodes(local), *status.upstream);
+    if (!status.upstream) return;
+    auto colon = status.upstream->rfind(':');  // "host:port" as read_replication writes it
+    if (colon != std::string::npos)
+        status.upstream_name = node_name_at(catalog::list_nodes(local), status.upstream->substr(0, colon),
+                                            status.upstream->substr(colon + 1));
 }
 
 void read_lag(const pg::Connection& local, NodeStatus& status) {

@@ -93,8 +93,7 @@ Check check_replication_connection(const std::string& replication_conninfo) {
     Check check{"replication connection to the upstream"};
     try {
         auto walsender = pg::Connection::open(replication_conninfo,
-                                              {.default_timeout = connect_timeout(replication_conninfo),
-                                               .replication = true});
+                                              {.replication = true});
         auto system = walsender.exec_command("IDENTIFY_SYSTEM");
         check.passed = true;
         check.detail = fmt::format("system identifier {}, timeline {}", system.value(0, 0), system.value(0, 1));
@@ -135,7 +134,7 @@ CloneOutcome clone_standby(const Config& config, const GlobalOptions& options, c
 
     std::optional<pg::Connection> upstream;
     try {
-        upstream = pg::Connection::open(upstream_conninfo, {.default_timeout = connect_timeout(upstream_conninfo)});
+        upstream = pg::Connection::open(upstream_conninfo);
         checks.push_back({"upstream " + label + " is reachable", true, "connected"});
     } catch (const pg::ConnectError& error) {
         if (!options.dry_run)

@@ -22,7 +22,7 @@ std::chrono::seconds connect_timeout(const std::string& conninfo) {
 
 pg::Connection connect_local(const Config& config) {
     try {
-        return pg::Connection::open(config.conninfo, {.default_timeout = connect_timeout(config.conninfo)});
+        return pg::Connection::open(config.conninfo);
     } catch (const pg::ConnectError& error) {
         throw pg::ConnectError(ExitCode::connect,
                                fmt::format("cannot connect to this node \"{}\" (ID {}) at {}", config.node_name,
@@ -51,7 +51,7 @@ pg::Connection connect_local_or_given(const Config& config, const GlobalOptions&
     } catch (const pg::ConnectError&) {
         if (!options.host && !options.dbname) throw;
         auto conninfo = conninfo_from_options(options, "server");
-        return pg::Connection::open(conninfo, {.default_timeout = connect_timeout(conninfo)});
+        return pg::Connection::open(conninfo);
     }
 }
 
@@ -67,7 +67,7 @@ pg::Connection connect_primary(const pg::Connection& any_node) {
                       "register the primary first with \"pgha primary register\"");
     pg::Connection connection = [&] {
         try {
-            return pg::Connection::open(primary->conninfo, {.default_timeout = connect_timeout(primary->conninfo)});
+            return pg::Connection::open(primary->conninfo);
         } catch (const pg::ConnectError& error) {
             throw pg::ConnectError(ExitCode::connect,
                                    fmt::format("cannot connect to the primary \"{}\" (ID {}) at {}",

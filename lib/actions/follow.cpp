@@ -66,7 +66,7 @@ Check timeline_check(const pg::Connection& follower, const pg::Connection& targe
 
 pg::Connection open_node(const NodeRecord& node) {
     try {
-        return pg::Connection::open(node.conninfo, {.default_timeout = connect_timeout(node.conninfo)});
+        return pg::Connection::open(node.conninfo);
     } catch (const pg::ConnectError& error) {
         throw pg::ConnectError(ExitCode::connect,
                                fmt::format("cannot connect to node {} at {}", describe(node),

@@ -79,7 +79,7 @@ void siblings_follow(const Config& config, const pg::Connection& primary, const 
     for (const auto& sibling : records) {
         if (!sibling.active || sibling.type != "standby" || sibling.node_id == self.node_id) continue;
         try {
-            auto connection = pg::Connection::open(sibling.conninfo, {.default_timeout = connect_timeout(sibling.conninfo)});
+            auto connection = pg::Connection::open(sibling.conninfo);
             FollowRequest request;
             request.follower = sibling;
             request.target = self;

@@ -87,7 +87,7 @@ Checks plan_checks(const Config& config, const GlobalOptions& options, const Rej
     plan.target_conninfo = conninfo_from_options(options, "primary (-d CONNINFO)");
     auto label = pg::conninfo_label(plan.target_conninfo);
     try {
-        target = pg::Connection::open(plan.target_conninfo, {.default_timeout = connect_timeout(plan.target_conninfo)});
+        target = pg::Connection::open(plan.target_conninfo);
     } catch (const pg::ConnectError& error) {
         throw pg::ConnectError(ExitCode::connect, fmt::format("cannot connect to the primary at {}", label),
                                error.detail(), "give the current primary with -d 'host=... port=...'");

@@ -36,7 +36,7 @@ std::vector<TimelineSwitch> timeline_history(const std::string& conninfo, const 
     if (timeline <= 1) return {};
     auto replication_conninfo = pg::conninfo_with(conninfo, {{"user", repluser}});
     auto walsender = pg::Connection::open(replication_conninfo,
-                                          {.default_timeout = connect_timeout(conninfo), .replication = true});
+                                          {.replication = true});
     auto result = walsender.exec_command(fmt::format("TIMELINE_HISTORY {}", timeline));
     auto history = parse_timeline_history(decode_bytea(result.value(0, 1)));
     if (!history)

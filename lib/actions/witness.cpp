@@ -23,7 +23,7 @@ pg::Connection connect_given_primary(const GlobalOptions& options) {
     auto conninfo = conninfo_from_options(options, "primary");
     pg::Connection primary = [&] {
         try {
-            return pg::Connection::open(conninfo, {.default_timeout = connect_timeout(conninfo)});
+            return pg::Connection::open(conninfo);
         } catch (const pg::ConnectError& error) {
             throw pg::ConnectError(ExitCode::connect,
                                    fmt::format("cannot connect to the primary given at {}", pg::conninfo_label(conninfo)),

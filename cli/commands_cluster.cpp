@@ -16,7 +16,8 @@ std::vector<Command> cluster_commands() {
         {"cluster", "show", "show every registered node with its live state",
          "Reads the registered nodes (through this node, or -h/-d when it is down) and connects to all of\n"
          "them in parallel, so one connect timeout bounds the time however many nodes are down.\n"
-         "Status is running, unreachable, or mismatch (live role differs from the registered one).\n"
+         "Status is running, unreachable, mismatch (live role differs from the registered one), or\n"
+         "fenced (PostgreSQL stopped by its own daemon, which says why).\n"
          "--csv and --json give stable machine-readable fields; passwords are never shown. Exit code 0\n"
          "even when nodes are unreachable (the output says so).",
          nullptr,

@@ -1,8 +1,10 @@
 #include "actions/cluster_show.hpp"
 
 #include <algorithm>
+#include <future>
 
 #include "actions/connect.hpp"
+#include "actions/daemon_control.hpp"
 #include "actions/node_lookup.hpp"
 #include "catalog/nodes.hpp"
 #include "catalog/schema.hpp"
@@ -17,6 +19,22 @@ std::optional<std::string> name_of(const std::vector<NodeRecord>& records, std::
     for (const auto& record : records)
         if (record.node_id == *node_id) return record.node_name;
     return std::nullopt;
+}
+
+// A node whose PostgreSQL is down may have been stopped by its own daemon
+// (fencing): ask those daemons, all at once, so the table can say why.
+void mark_fenced(std::vector<NodeView>& views) {
+    std::vector<std::pair<NodeView*, std::future<DaemonView>>> asked;
+    for (auto& view : views)
+        if (view.status == "unreachable" && !view.record.daemon_listen.empty())
+            asked.emplace_back(&view, std::async(std::launch::async, ask_daemon_status, view.record));
+    for (auto& [view, answer] : asked) {
+        auto daemon = answer.get();
+        if (!daemon.running || !daemon.status.fenced) continue;
+        view->status = "fenced";
+        view->fenced_because = daemon.status.last_decision.empty() ? daemon.status.fence_reason
+                                                                   : daemon.status.last_decision;
+    }
 }
 
 }  // namespace
@@ -61,7 +79,9 @@ std::vector<NodeView> show_cluster(const Config& config, const GlobalOptions& op
     catalog::require_schema(entry);
     auto records = catalog::list_nodes(entry);
     auto observations = observe_all(records, connect_timeout(config.conninfo));
-    return build_views(records, observations);
+    auto views = build_views(records, observations);
+    mark_fenced(views);
+    return views;
 }
 
 }  // namespace pgha

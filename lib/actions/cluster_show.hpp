@@ -18,6 +18,7 @@ struct NodeView {
     std::optional<std::string> upstream_name;  // registered upstream
     std::optional<std::string> actual_upstream_name;  // the node its WAL receiver streams from
     std::optional<std::int64_t> lag_bytes;  // primary LSN minus this standby's replay LSN
+    std::string fenced_because;  // status "fenced": what its daemon says (why, and what it does next)
 };
 
 // Pure: combines records and observations (same order) into views.

@@ -52,6 +52,8 @@ DaemonStatus parse_status(const std::string& body) {
     s.term = doc.value("term", std::int64_t(0));
     s.paused = doc.value("paused", false);
     s.fenced = doc.value("fenced", false);
+    if (doc.contains("fence_reason") && doc["fence_reason"].is_string())
+        s.fence_reason = doc["fence_reason"].get<std::string>();
     if (doc.contains("upstream") && doc["upstream"].is_string()) s.upstream = doc["upstream"].get<std::string>();
     if (doc.contains("last_primary_contact_ms") && doc["last_primary_contact_ms"].is_number())
         s.last_primary_contact_ms = doc["last_primary_contact_ms"].get<std::int64_t>();
@@ -66,25 +68,27 @@ json or_null(bool present, const T& value) {
 
 }  // namespace
 
+DaemonView ask_daemon_status(const NodeRecord& record) {
+    DaemonView view{record};
+    HttpRequest request;
+    request.method = "GET";
+    request.path = "/status";
+    if (auto response = ask(record, request, view.error)) {
+        try {
+            view.status = parse_status(response->body);
+            view.running = true;
+        } catch (const std::exception& e) {
+            view.error = std::string("malformed /status answer: ") + e.what();
+        }
+    }
+    return view;
+}
+
 std::vector<DaemonView> daemon_status(const Config& config, const GlobalOptions& options) {
     auto records = registered_nodes(config, options);
     std::vector<std::future<DaemonView>> pending;
     for (const auto& record : records)
-        pending.push_back(std::async(std::launch::async, [record] {
-            DaemonView view{record};
-            HttpRequest request;
-            request.method = "GET";
-            request.path = "/status";
-            if (auto response = ask(record, request, view.error)) {
-                try {
-                    view.status = parse_status(response->body);
-                    view.running = true;
-                } catch (const std::exception& e) {
-                    view.error = std::string("malformed /status answer: ") + e.what();
-                }
-            }
-            return view;
-        }));
+        pending.push_back(std::async(std::launch::async, [record] { return ask_daemon_status(record); }));
     std::vector<DaemonView> views;
     for (auto& p : pending) views.push_back(p.get());
     return views;

@@ -19,6 +19,8 @@ struct DaemonView {
 };
 
 std::vector<DaemonView> daemon_status(const Config& config, const GlobalOptions& options);
+// GET /status of one node's daemon (bounded by a short timeout).
+DaemonView ask_daemon_status(const NodeRecord& record);
 
 struct PauseOutcome {
     std::vector<std::string> done;    // node names

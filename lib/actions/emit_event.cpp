@@ -28,20 +28,22 @@ Event make_event(const Config& config, std::string type, bool successful, std::s
     return event;
 }
 
-void emit_event(const Config& config, const pg::Connection* writable, Event event) {
-    bool recorded = false;
+bool record_in_catalog(const pg::Connection* writable, Event& event) {
     if (writable) {
         try {
             catalog::record_event(*writable, event);
-            recorded = true;
+            return true;
         } catch (const Error& error) {
             log::warning("could not record event \"{}\": {} {}", event.type, error.what(), error.detail());
         }
     }
-    if (!recorded) {
-        event.timestamp = utc_now();
-        log::warning("event \"{}\" not recorded in pgha.events: no writable primary", event.type);
-    }
+    event.timestamp = utc_now();
+    log::warning("event \"{}\" not recorded in pgha.events: no writable primary", event.type);
+    return false;
+}
+
+void emit_event(const Config& config, const pg::Connection* writable, Event event) {
+    record_in_catalog(writable, event);
     run_event_hook(config.events, event);
 }
 

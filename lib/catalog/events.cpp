@@ -7,10 +7,13 @@ constexpr const char* iso_timestamp =
 }
 
 void record_event(const pg::Connection& connection, Event& event) {
+    // An event queued while no primary was writable keeps the time it happened.
+    std::optional<std::string> happened;
+    if (!event.timestamp.empty()) happened = event.timestamp;
     auto result = connection.exec(
-        std::string("INSERT INTO pgha.events (node_id, node_name, event, successful, details) "
-                    "VALUES ($1, $2, $3, $4, $5) RETURNING ") + iso_timestamp,
-        pg::params(event.node_id, event.node_name, event.type, event.successful, event.details));
+        std::string("INSERT INTO pgha.events (node_id, node_name, event, successful, details, event_timestamp) "
+                    "VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now())) RETURNING ") + iso_timestamp,
+        pg::params(event.node_id, event.node_name, event.type, event.successful, event.details, happened));
     event.timestamp = result.value(0, 0);
 }
 

@@ -9,7 +9,8 @@
 
 namespace pgha::catalog {
 
-// Inserts the event; fills event.timestamp from the server.
+// Inserts the event at event.timestamp when set (a queued event), else now;
+// fills event.timestamp from the server.
 void record_event(const pg::Connection& connection, Event& event);
 
 struct EventFilter {

@@ -21,12 +21,16 @@ namespace {
 
 using Problem = std::optional<std::string>;  // nullopt = value accepted
 using Apply = std::function<Problem(const toml::node&, Config&)>;
+using Show = std::function<std::string(const Config&)>;  // the value as a reload report shows it
 
 struct Setting {
     std::string key;  // dotted path
     bool required;
     Apply apply;
+    Show show;
 };
+
+std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
 template <typename Get>
 Setting string_setting(std::string key, Get get, bool required = false,
@@ -38,7 +42,8 @@ Setting string_setting(std::string key, Get get, bool required = false,
                     return fmt::format("must be one of: {}", fmt::join(choices, ", "));
                 get(config) = *value;
                 return std::nullopt;
-            }};
+            },
+            [get](const Config& c) { return quoted(get(c)); }};
 }
 
 template <typename Get>
@@ -50,7 +55,8 @@ Setting integer_setting(std::string key, Get get, std::int64_t minimum, bool req
                     return fmt::format("must be an integer >= {}", minimum);
                 get(config) = static_cast<int>(value);
                 return std::nullopt;
-            }};
+            },
+            [get](const Config& c) { return std::to_string(get(c)); }};
 }
 
 template <typename Get>
@@ -59,7 +65,8 @@ Setting boolean_setting(std::string key, Get get) {
                 if (!node.is_boolean()) return "must be true or false";
                 get(config) = *node.value<bool>();
                 return std::nullopt;
-            }};
+            },
+            [get](const Config& c) { return std::string(get(c) ? "true" : "false"); }};
 }
 
 template <typename Get>
@@ -73,7 +80,8 @@ Setting duration_setting(std::string key, Get get) {
                         "must be a duration string with a unit, such as \"500ms\", \"2s\", \"1m\" or \"1h\"");
                 get(config) = *value;
                 return std::nullopt;
-            }};
+            },
+            [get](const Config& c) { return quoted(format_duration(get(c))); }};
 }
 
 template <typename Get>
@@ -86,7 +94,8 @@ Setting size_setting(std::string key, Get get) {
                     return std::string("must be a size string with a unit, such as \"16MB\", \"512kB\" or \"1GB\"");
                 get(config) = *value;
                 return std::nullopt;
-            }};
+            },
+            [get](const Config& c) { return quoted(format_size(get(c))); }};
 }
 
 template <typename Get>
@@ -102,7 +111,8 @@ Setting string_list_setting(std::string key, Get get) {
                 }
                 get(config) = std::move(values);
                 return std::nullopt;
-            }};
+            },
+            [get](const Config& c) { return fmt::format("[{}]", fmt::join(get(c), ", ")); }};
 }
 
 Problem validate_conninfo(const toml::node& node, Config& config) {
@@ -113,13 +123,14 @@ Problem validate_conninfo(const toml::node& node, Config& config) {
     return std::nullopt;
 }
 
-#define FIELD(path) [](Config& c) -> auto& { return c.path; }
+#define FIELD(path) [](auto& c) -> auto& { return c.path; }
 
 const std::vector<Setting>& settings() {
     static const std::vector<Setting> table = {
         integer_setting("node_id", FIELD(node_id), 1, true),
         string_setting("node_name", FIELD(node_name), true),
-        Setting{"conninfo", true, validate_conninfo},
+        Setting{"conninfo", true, validate_conninfo,
+                [](const Config& c) { return quoted(pg::redact_conninfo(c.conninfo)); }},
         string_setting("data_directory", FIELD(data_directory), true),
         string_setting("pg_bindir", FIELD(pg_bindir)),
         string_setting("location", FIELD(location)),
@@ -154,6 +165,7 @@ const std::vector<Setting>& settings() {
         string_setting("daemon.log_level", FIELD(daemon.log_level), false,
                        {"debug", "info", "notice", "warning", "error"}),
         string_setting("daemon.log_file", FIELD(daemon.log_file)),
+        duration_setting("daemon.history_interval", FIELD(daemon.history_interval)),
     };
     return table;
 }
@@ -224,6 +236,16 @@ std::vector<std::string> config_keys() {
     std::vector<std::string> keys;
     for (const auto& setting : settings()) keys.push_back(setting.key);
     return keys;
+}
+
+std::vector<std::string> config_changes(const Config& before, const Config& after) {
+    std::vector<std::string> changes;
+    for (const auto& setting : settings()) {
+        auto old_value = setting.show(before);
+        auto new_value = setting.show(after);
+        if (old_value != new_value) changes.push_back(fmt::format("{}: {} -> {}", setting.key, old_value, new_value));
+    }
+    return changes;
 }
 
 Config parse_config(const std::string& text, const std::string& source_path) {

@@ -44,6 +44,7 @@ struct DaemonSettings {
     std::string state_dir = "/var/lib/pgha";
     std::string log_level = "info";
     std::string log_file;
+    Millis history_interval{10000};  // primary's pgha.monitoring_history samples; 0 = none
 };
 
 struct Config {
@@ -74,5 +75,8 @@ Config parse_config(const std::string& text, const std::string& source_path);
 
 // Every valid key, dotted ("failover.lease_timeout"), in table order.
 std::vector<std::string> config_keys();
+
+// "key: old -> new" for every setting that differs (conninfo passwords removed).
+std::vector<std::string> config_changes(const Config& before, const Config& after);
 
 }  // namespace pgha

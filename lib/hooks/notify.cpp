@@ -1,6 +1,7 @@
 #include "hooks/notify.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -8,6 +9,11 @@
 #include "process/command_line.hpp"
 
 namespace pgha {
+namespace {
+std::atomic<std::uint64_t> failures{0};
+}
+
+std::uint64_t hook_failure_count() { return failures.load(); }
 
 std::optional<ProcessResult> run_event_hook(const EventSettings& settings, const Event& event) {
     if (settings.command.empty()) return std::nullopt;
@@ -19,6 +25,7 @@ std::optional<ProcessResult> run_event_hook(const EventSettings& settings, const
         argv = expand_placeholders(split_command(settings.command), event);
     } catch (const Error& error) {
         log::warning("event hook not run: {}", error.what());
+        ++failures;
         return std::nullopt;
     }
     ProcessOptions options;
@@ -27,6 +34,7 @@ std::optional<ProcessResult> run_event_hook(const EventSettings& settings, const
     if (result.succeeded()) {
         log::info("event hook for \"{}\" succeeded", event.type);
     } else {
+        ++failures;
         log::warning("event hook \"{}\" for event \"{}\" {}{}{}", argv[0], event.type, result.describe(),
                      result.output.empty() ? "" : "; its output: ", result.output);
     }

@@ -10,4 +10,8 @@ namespace pgha {
 // Returns nullopt when no hook ran.
 std::optional<ProcessResult> run_event_hook(const EventSettings& settings, const Event& event);
 
+// Hooks that failed (or could not be run) in this process so far: pghad's
+// hook_failures metric.
+std::uint64_t hook_failure_count();
+
 }  // namespace pgha

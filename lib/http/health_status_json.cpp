@@ -17,6 +17,7 @@ std::string render_status_json(const DaemonStatus& status) {
     out["term"] = status.term;
     out["paused"] = status.paused;
     out["fenced"] = status.fenced;
+    out["fence_reason"] = status.fenced ? json(status.fence_reason) : json(nullptr);
     out["lsn"] = lsn_json(status.lsn);
     out["lag_bytes"] = or_null(status.lag_bytes);
     out["last_primary_contact_ms"] = or_null(status.last_primary_contact_ms);

@@ -5,6 +5,9 @@
 #include "monitor/daemon.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <tuple>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +17,7 @@
 #include "election/decide.hpp"
 #include "election/lease.hpp"
 #include "election/voter.hpp"
+#include "hooks/notify.hpp"
 #include "http/auth.hpp"
 #include "http/client.hpp"
 #include "http/health.hpp"
@@ -58,9 +62,13 @@ struct Daemon::Impl {
     bool was_primary = false;
     bool released = false;
     bool stopping = false;
-    bool rejoin_pending = false;  // fenced because a newer primary exists; rejoin it
+    bool rejoin_pending = false;  // fenced with auto_rejoin: look for the newer primary and rejoin it
+    // Bumped whenever an action that changes the local PostgreSQL finishes:
+    // facts gathered while it ran are stale and must not drive a decision.
+    std::uint64_t action_generation = 0;
     std::optional<TimePoint> lost_since;
     std::optional<TimePoint> last_primary_contact;
+    std::optional<TimePoint> last_history_sample;
     std::uint64_t round = 0;
 
     Impl(asio::io_context& io_, Config config_, std::string secret_)
@@ -140,6 +148,7 @@ struct Daemon::Impl {
     static HttpResponse json(std::string body) { return {200, "application/json", std::move(body)}; }
 
     DaemonStatus current_status() {
+        status.hook_failures = hook_failure_count();
         if (last_primary_contact)
             status.last_primary_contact_ms =
                 std::chrono::duration_cast<Millis>(SteadyClock::now() - *last_primary_contact).count();
@@ -215,10 +224,18 @@ struct Daemon::Impl {
         tick_busy = true;
         auto gathered = std::make_shared<TickFacts>();
         auto timeout = std::chrono::seconds(std::max<long>(1, config.failover.reconnect_interval.count() / 1000 + 1));
-        workers.run([config = config, gathered, timeout] { *gathered = gather_facts(config, timeout); },
-                    [this, gathered] {
+        auto generation = action_generation;
+        auto now = SteadyClock::now();
+        bool sample = config.daemon.history_interval.count() > 0 && status.writable &&
+                      (!last_history_sample || now - *last_history_sample >= config.daemon.history_interval);
+        if (sample) last_history_sample = now;
+        workers.run([config = config, gathered, timeout, sample, known = facts.records] {
+                        *gathered = gather_facts(config, timeout, sample);
+                        flush_pending_events(config, gathered->records.empty() ? known : gathered->records, timeout);
+                    },
+                    [this, gathered, generation] {
                         tick_busy = false;
-                        on_facts(std::move(*gathered));
+                        if (generation == action_generation && !action_busy) on_facts(std::move(*gathered));
                         schedule_tick();
                     });
     }
@@ -246,13 +263,15 @@ struct Daemon::Impl {
         status.term = voter.record().term;
         if (status.role == "standby" && status.fenced) {
             status.fenced = false;  // rejoined
+            status.fence_reason.clear();
             rejoin_pending = false;
         }
 
         if (status.role == "primary") primary_round();
-        else if (status.fenced && rejoin_pending) {
-            if (!action_busy) auto_rejoin();
-        } else if (was_primary && !local.reachable) release_lease();
+        else if (status.fenced && rejoin_pending) auto_rejoin();
+        else if (status.fenced)
+            decided("fenced (" + status.fence_reason + "); PostgreSQL stays stopped: [fencing] auto_rejoin is off");
+        else if (was_primary && !local.reachable) release_lease();
         else if (status.role == "standby") standby_round();
         else if (status.role == "witness") decided("no action: witness, voting only");
         else decided("no action: PostgreSQL is not reachable: " + local.error);
@@ -314,12 +333,14 @@ struct Daemon::Impl {
     void fence(const std::string& reason, bool newer_term_exists) {
         if (action_busy) return;
         status.fenced = true;
+        status.fence_reason = reason;
         action_busy = true;
         decided("fencing: " + reason);
         workers.run([config = config, reason] { fence_node(config, reason); },
                     [this, newer_term_exists] {
-                        action_busy = false;
-                        rejoin_pending = config.fencing.auto_rejoin && newer_term_exists;
+                        action_done();
+                        // Sticky: fencing again (PostgreSQL restarted by hand) must not forget a newer primary.
+                        rejoin_pending = rejoin_pending || (config.fencing.auto_rejoin && newer_term_exists);
                         if (rejoin_pending) auto_rejoin();
                         else if (newer_term_exists) decided("fenced: a newer primary exists and auto_rejoin is off");
                     });
@@ -342,7 +363,7 @@ struct Daemon::Impl {
                   },
                   [this, best] {
                       if (!*best) {
-                          action_busy = false;
+                          action_done();
                           // Its daemon may not have noticed its promotion yet: ask again next tick.
                           return decided(fmt::format("fenced; no newer primary among the {} peers yet: staying "
                                                      "stopped, asking again",
@@ -354,8 +375,12 @@ struct Daemon::Impl {
                       workers.run([config = config, conninfo = (*best)->second.conninfo] {
                                       rejoin_as_standby(config, conninfo);
                                   },
-                                  [this] { action_busy = false; });
+                                  [this] { action_done(); });
                   });
+    }
+    void action_done() {
+        action_busy = false;
+        ++action_generation;
     }
 
     // ---- standby side
@@ -481,10 +506,27 @@ void Daemon::stop() {
 }
 
 void Daemon::reload(Config config, std::string secret) {
+    auto& running = impl_->config;
+    if (config.node_id != running.node_id || config.node_name != running.node_name)
+        return log::warning("reload refused, keeping the old configuration: node_id/node_name changed ({} \"{}\" -> "
+                            "{} \"{}\"); a node's identity changes only with a restart of pghad",
+                            running.node_id, running.node_name, config.node_id, config.node_name);
+    // What is bound or open at start keeps its running value until a restart.
+    for (auto [key, kept, wanted] : {std::tuple{"daemon.listen", &running.daemon.listen, &config.daemon.listen},
+                                     std::tuple{"daemon.state_dir", &running.daemon.state_dir, &config.daemon.state_dir},
+                                     std::tuple{"daemon.log_file", &running.daemon.log_file, &config.daemon.log_file}})
+        if (*kept != *wanted) {
+            log::warning("{} changed to \"{}\": takes effect when pghad restarts", key, *wanted);
+            *wanted = *kept;
+        }
+    auto changes = config_changes(running, config);
+    bool secret_changed = secret != impl_->secret;
     impl_->router.set_secret(secret);
     impl_->secret = std::move(secret);
     impl_->config = std::move(config);
-    log::info("configuration reloaded");
+    if (secret_changed) changes.push_back("the cluster secret (daemon.secret_file contents) changed");
+    if (changes.empty()) return log::info("configuration reloaded: nothing changed");
+    log::info("configuration reloaded: {}", fmt::join(changes, "; "));
 }
 
 }  // namespace pgha

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "actions/connect.hpp"
 #include "actions/emit_event.hpp"
 #include "actions/promote.hpp"
@@ -10,17 +12,37 @@
 #include "catalog/nodes.hpp"
 #include "core/log.hpp"
 #include "hooks/notify.hpp"
+#include "monitor/event_queue.hpp"
 
 namespace pgha {
 
 void record_daemon_event(const Config& config, const std::string& type, bool successful, const std::string& details) {
     auto event = make_event(config, type, successful, details);
+    std::optional<pg::Connection> primary;
     try {
         auto local = connect_local(config);
-        auto primary = in_recovery(local) ? connect_primary(local) : std::move(local);
-        emit_event(config, &primary, std::move(event));
+        primary.emplace(in_recovery(local) ? connect_primary(local) : std::move(local));
     } catch (const Error&) {
-        emit_event(config, nullptr, std::move(event));
+    }
+    if (!record_in_catalog(primary ? &*primary : nullptr, event)) EventQueue(config.daemon.state_dir).push(event);
+    run_event_hook(config.events, event);
+}
+
+void flush_pending_events(const Config& config, const std::vector<NodeRecord>& known, std::chrono::seconds timeout) {
+    EventQueue queue(config.daemon.state_dir);
+    if (queue.empty()) return;
+    // The registered primary first; any writable node will do (metadata may be stale).
+    auto ordered = known;
+    std::stable_partition(ordered.begin(), ordered.end(),
+                          [](const NodeRecord& r) { return r.active && r.type == "primary"; });
+    for (const auto& record : ordered) {
+        try {
+            auto connection = pg::Connection::open(record.conninfo, {.default_timeout = timeout});
+            if (in_recovery(connection)) continue;
+            queue.flush(connection);
+            return;
+        } catch (const Error&) {
+        }
     }
 }
 

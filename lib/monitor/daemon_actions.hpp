@@ -1,9 +1,12 @@
 #pragma once
 // The daemon's blocking actions, run on worker threads. Each logs what it did
 // and never throws: the loop decides again next tick.
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "cluster/node.hpp"
 #include "config/config.hpp"
 
 namespace pgha {
@@ -19,7 +22,10 @@ void fence_node(const Config& config, const std::string& reason);
 void rejoin_as_standby(const Config& config, const std::string& conninfo);
 
 // Records an event of this node where a writable primary can be reached
-// (through this node's metadata), else only runs the hook.
+// (through this node's metadata), else queues it in state_dir; runs the hook.
 void record_daemon_event(const Config& config, const std::string& type, bool successful, const std::string& details);
+
+// Writes queued events through the first writable node among `known`.
+void flush_pending_events(const Config& config, const std::vector<NodeRecord>& known, std::chrono::seconds timeout);
 
 }  // namespace pgha

@@ -1,11 +1,13 @@
 #include "monitor/facts.hpp"
 
+#include "catalog/monitoring.hpp"
 #include "catalog/schema.hpp"
+#include "core/log.hpp"
 #include "probe/probe.hpp"
 
 namespace pgha {
 
-TickFacts gather_facts(const Config& config, std::chrono::seconds timeout) {
+TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history) {
     TickFacts facts;
     try {
         auto local = pg::Connection::open(config.conninfo, {.default_timeout = timeout});
@@ -15,6 +17,13 @@ TickFacts gather_facts(const Config& config, std::chrono::seconds timeout) {
             facts.cluster = catalog::cluster_state(local);
             facts.primary = catalog::find_active_primary(local);
             facts.metadata_read = true;
+            if (sample_history && !facts.local.in_recovery) {
+                try {
+                    catalog::sample_replication(local, config.node_id);
+                } catch (const Error& error) {
+                    log::warning("monitoring_history not written: {} {}", error.what(), error.detail());
+                }
+            }
         }
     } catch (const Error& error) {
         facts.local = NodeObservation{};

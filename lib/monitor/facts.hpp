@@ -21,6 +21,8 @@ struct TickFacts {
     std::optional<Lsn> primary_lsn;     // its WAL insert position, for this standby's lag
 };
 
-TickFacts gather_facts(const Config& config, std::chrono::seconds timeout);
+// `sample_history`: on a writable primary, also write one monitoring_history
+// sample per streaming standby.
+TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history);
 
 }  // namespace pgha

@@ -20,6 +20,7 @@ struct DaemonStatus {
     std::int64_t term = 0;
     bool paused = false;
     bool fenced = false;
+    std::string fence_reason;  // why it fenced itself, while fenced
     std::optional<Lsn> lsn;
     std::optional<std::int64_t> lag_bytes;
     std::optional<std::int64_t> last_primary_contact_ms;  // age of the last contact with the primary

@@ -44,6 +44,7 @@ json cluster_json(const std::vector<NodeView>& views) {
             {"lag_bytes", or_null(v.lag_bytes)},
             {"conninfo", pg::redact_conninfo(v.record.conninfo)},
             {"error", v.seen.reachable ? json(nullptr) : json(v.seen.error)},
+            {"fenced_because", v.status == "fenced" ? json(v.fenced_because) : json(nullptr)},
         });
     }
     return out;
@@ -69,6 +70,7 @@ Table cluster_table(const std::vector<NodeView>& views, bool machine) {
         std::string status = v.status;
         if (v.status == "mismatch") status = fmt::format("! running as {}", *v.actual_role);
         else if (v.status == "unreachable") status = "? unreachable";
+        else if (v.status == "fenced") status = "! fenced";
         else if (v.seen.in_recovery && !v.seen.streaming) status = "running (not streaming)";
         std::string lag = v.lag_bytes ? fmt::format("{} bytes", *v.lag_bytes) : (v.seen.reachable ? "" : "n/a");
         auto role = v.record.active ? v.record.type : v.record.type + " (inactive)";
@@ -93,6 +95,9 @@ std::string render_cluster(const std::vector<NodeView>& views, OutputFormat form
         if (v.status == "unreachable")
             out += fmt::format("\nWARNING: node \"{}\" (ID {}) is unreachable: {}", v.record.node_name,
                                v.record.node_id, v.seen.error);
+        if (v.status == "fenced")
+            out += fmt::format("\nWARNING: node \"{}\" (ID {}) is fenced by its daemon: {}", v.record.node_name,
+                               v.record.node_id, v.fenced_because);
         if (v.status == "mismatch")
             out += fmt::format("\nWARNING: node \"{}\" (ID {}) is registered as {} but runs as {}",
                                v.record.node_name, v.record.node_id, v.record.type, *v.actual_role);

@@ -50,10 +50,7 @@ def writable(lab):
 
 
 def one_failover(lab, daemons, primary, lost_host, table):
-    hosts = ",".join(lab.node(n).host for n in (1, 2, 3))
-    ports = ",".join(str(lab.node(n).port) for n in (1, 2, 3))
-    conninfo = "host=%s port=%s user=pgha dbname=pgha connect_timeout=2 target_session_attrs=read-write" % (hosts, ports)
-    writer = Writer(lab, conninfo, table, interval=0.02).start()
+    writer = Writer(lab, lab.read_write_conninfo(), table, interval=0.02).start()
     time.sleep(1.0)
     with open(os.path.join(lab.node(primary).data_dir, "postmaster.pid")) as f:
         pid = int(f.readline())

@@ -12,6 +12,7 @@ import urllib.request
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 from _support import LabTestCase, describe, load_json, main  # noqa: E402
+from pghalab import Writer  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PGHAD = os.environ.get("PGHAD_BIN", os.path.join(REPO, "build", "daemon", "pghad"))
@@ -53,6 +54,11 @@ def kill_daemon(proc):
     proc.wait(10)
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -70,8 +76,9 @@ class DaemonTest(LabTestCase):
     def setUpClass(cls):
         cls.lab = lab = cls.make_lab()
         secret = lab.write_file(os.path.join(lab.dir, "cluster.secret"), "s3cret-cluster-key\n", mode=0o600)
-        overrides = {"failover": FAST, "daemon": {"secret_file": secret}}
-        lab.build_cluster(standbys=2, config={n: overrides for n in (1, 2, 3)})
+        config = {n: {"failover": FAST, "daemon": {"secret_file": secret, "history_interval": "1s"}} for n in (1, 2, 3)}
+        config[3]["events"] = {"command": "/bin/false %e"}  # a failing hook, counted in /metrics
+        lab.build_cluster(standbys=2, config=config)
         cls.daemons = {}
         for n in (1, 2, 3):
             cls.start_daemon(n)
@@ -134,46 +141,119 @@ class DaemonTest(LabTestCase):
         rows = load_json(self, self.pgha(1, "daemon", "status", "--json"))
         self.assertFalse(any(row["paused"] for row in rows), "an unsigned pause must change nothing: %r" % rows)
 
+    def test_3a_sighup_reports_what_changed_and_refuses_an_invalid_file(self):
+        node = self.lab.node(2)
+        log = os.path.join(node.dir, "pghad.log")
+        pid = daemon_pid(self.daemons[2])
+        try:
+            self.lab.configure(2, failover={"maximum_lag_on_failover": "32MB"})
+            os.kill(pid, signal.SIGHUP)
+            wait_until(lambda: "failover.maximum_lag_on_failover: \"16MB\" -> \"32MB\"" in read_text(log), 10,
+                       "the reload to report the changed key")
+            with open(node.config) as f:
+                self.lab.write_file(node.config, "bogus_key = 1\n" + f.read())
+            os.kill(pid, signal.SIGHUP)
+            wait_until(lambda: "reload refused, keeping the old configuration" in read_text(log), 10,
+                       "an invalid file to be refused")
+            self.assertIn("bogus_key", read_text(log))
+        finally:
+            self.lab.configure(2, failover={"maximum_lag_on_failover": None})
+            os.kill(pid, signal.SIGHUP)
+        self.assertEqual(http(node, "/replica")[0], 200, "the daemon keeps serving")
+
+    def test_3b_primary_writes_monitoring_history_and_hook_failures_are_counted(self):
+        lab = self.lab
+        sampled = "SELECT count(DISTINCT standby_node_id) FROM pgha.monitoring_history WHERE primary_node_id = 1"
+        lab.wait_sql(1, sampled, "2", timeout=15)
+        lag = lab.psql(1, "SELECT max(lag_bytes) IS NOT NULL FROM pgha.monitoring_history WHERE standby_node_id = 2")
+        self.assertEqual(lag, "t")
+        metrics = http(lab.node(3), "/metrics")[1]
+        failures = [line for line in metrics.splitlines() if line.startswith("pgha_hook_failures_total")]
+        self.assertTrue(failures and float(failures[0].split()[-1]) >= 1, metrics)
+        self.assertIn("pgha_hook_failures_total", http(lab.node(1), "/metrics")[1])
+
     def test_4_postmaster_killed_one_standby_promoted_the_other_follows(self):
         lab = self.lab
-        lab.psql(1, "CREATE TABLE failover_rows (id int PRIMARY KEY)")
-        lab.psql(1, "INSERT INTO failover_rows SELECT generate_series(1, 100)")
-        for n in (2, 3):
-            lab.wait_sql(n, "SELECT count(*) FROM failover_rows", "100", timeout=30)
-        with open(os.path.join(lab.node(1).data_dir, "postmaster.pid")) as f:
-            pid = int(f.readline())
-        t0 = time.monotonic()
-        os.kill(pid, signal.SIGKILL)
+        n = {i: lab.node(i) for i in (1, 2, 3)}
+        self.assertEqual(http(n[1], "/primary")[0], 200)
+        writer = Writer(lab, lab.read_write_conninfo(), "failover_rows", interval=0.02).start()
+        try:
+            wait_until(lambda: len(writer.acked) >= 20, 20, "the writer to get going")
+            with open(os.path.join(n[1].data_dir, "postmaster.pid")) as f:
+                pid = int(f.readline())
+            t0 = time.monotonic()
+            os.kill(pid, signal.SIGKILL)
+            acked_before = [i for i in writer.acked if writer.acked_at[i] < t0]
+            time.sleep(0.3)  # the dead primary's WAL senders notice its postmaster is gone
+            # What reached a standby: read at once, before either follows a new primary.
+            reached = set()
+            for s in (2, 3):
+                r = lab.psql_run(s, "SELECT id FROM failover_rows", timeout=5)
+                if r.returncode == 0:
+                    reached |= {int(x) for x in r.stdout.split()}
 
-        def primaries():
-            found = []
-            for n in (2, 3):
-                r = lab.psql_run(n, "SELECT pg_is_in_recovery()")
-                if r.returncode == 0 and r.stdout.strip() == "f":
-                    found.append(n)
-            return found
-        promoted = wait_until(primaries, 60, "a standby to be promoted")
-        took = time.monotonic() - t0
-        print("\nfailover after kill -9 of the primary's postmaster: %.2fs (fast profile)" % took, file=sys.stderr)
-        self.assertEqual(len(promoted), 1, "exactly one standby is promoted: %r" % promoted)
-        new, other = promoted[0], 5 - promoted[0]
-        new_port = lab.node(new).port
-        wait_until(lambda: lab.psql(other, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming' "
-                                          "AND sender_port = %d" % new_port) == "1", 20,
-                   "node%d to stream from node%d" % (other, new))
-        time.sleep(2)
+            def primaries():
+                found = []
+                for s in (2, 3):
+                    r = lab.psql_run(s, "SELECT pg_is_in_recovery()")
+                    if r.returncode == 0 and r.stdout.strip() == "f":
+                        found.append(s)
+                return found
+            promoted = wait_until(primaries, 60, "a standby to be promoted")
+            took = time.monotonic() - t0
+            first_new = wait_until(lambda: [i for i in writer.acked if writer.acked_at[i] > t0], 30,
+                                   "a write acknowledged by the new primary")
+            print("\nfailover after kill -9 of the primary's postmaster: %.2fs to promotion, %.2fs to the first "
+                  "write (fast profile)" % (took, writer.acked_at[first_new[0]] - t0), file=sys.stderr)
+            self.assertEqual(len(promoted), 1, "exactly one standby is promoted: %r" % promoted)
+            new, other = promoted[0], 5 - promoted[0]
+            wait_until(lambda: lab.psql(other, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = "
+                                               "'streaming' AND sender_port = %d" % n[new].port) == "1", 20,
+                       "node%d to stream from node%d" % (other, new))
+            time.sleep(1)
+        finally:
+            acked = writer.stop()
         self.assertEqual(primaries(), [new], "still exactly one primary")
-        self.assertEqual(lab.psql(new, "SELECT count(*) FROM failover_rows"), "100")
-        lab.psql(new, "INSERT INTO failover_rows VALUES (101)")
-        lab.wait_sql(other, "SELECT count(*) FROM failover_rows", "101", timeout=20)
+        on_new = {int(x) for x in lab.psql(new, "SELECT id FROM failover_rows").split()}
+        self.assertEqual(reached - on_new, set(), "writes that reached a standby are on the new primary")
+        lost = sorted(set(acked_before) - on_new)
+        print("acknowledged before the kill: %d, never reached a standby (async replication): %d"
+              % (len(acked_before), len(lost)), file=sys.stderr)
+        self.assertLessEqual(len(lost), 2, "only the last writes before the kill may be missing: %r" % lost)
+        self.assertEqual(set(i for i in acked if writer.acked_at[i] > t0) - on_new, set(),
+                         "every write acknowledged by the new primary is there")
+        lab.wait_sql(other, "SELECT count(*) FROM failover_rows", str(len(on_new)), timeout=20)
+
+        # HAProxy-style checks after the failover.
+        wait_until(lambda: http(n[new], "/primary")[0] == 200, 10, "/primary 200 on the new primary")
+        wait_until(lambda: http(n[other], "/replica")[0] == 200, 10, "/replica 200 on the follower")
+        self.assertEqual(http(n[other], "/primary")[0], 503)
+        self.assertEqual(http(n[new], "/replica")[0], 503)
+        self.assertEqual(http(n[1], "/primary")[0], 503, "the old primary's daemon answers 503")
+        self.assertEqual(http(n[1], "/health")[0], 503, "its PostgreSQL is down")
+
         rows = {r["node_name"]: r for r in load_json(self, self.pgha(new, "cluster", "show", "--json"))}
         self.assertEqual(rows["node%d" % new]["role"], "primary", rows)
         self.assertEqual(rows["node%d" % new]["status"], "running", rows)
         self.assertEqual(rows["node%d" % other]["upstream"], "node%d" % new, rows)
-        events = [e["event"] for e in load_json(self, self.pgha(new, "cluster", "event", "--json", "--limit", "50"))]
-        self.assertIn("failover_election", events)
-        self.assertIn("standby_promote", events)
-        status = json.loads(http(lab.node(new), "/status")[1])
+        daemons = wait_until(lambda: {r["node_name"]: r for r in
+                                      load_json(self, self.pgha(new, "daemon", "status", "--json"))
+                                      if r["role"] == "standby" and r["upstream"] == "node%d" % new}, 10,
+                             "daemon status to show the follower")
+        self.assertIn("node%d" % other, daemons, "daemon status agrees with cluster show")
+        events = load_json(self, self.pgha(new, "cluster", "event", "--json", "--limit", "50"))
+        kinds = [e["event"] for e in events]
+        self.assertIn("failover_election", kinds)
+        self.assertIn("standby_promote", kinds)
+        # node1's daemon raised "fencing" (lease released) while no primary was
+        # writable: queued, then written once the new primary was.
+        queued = wait_until(lambda: [e for e in load_json(self, self.pgha(new, "cluster", "event", "--json",
+                                                                          "--limit", "50"))
+                                     if e["event"] == "fencing" and e["node_name"] == "node1"], 15,
+                            "node1's queued event to be written")
+        election = [e for e in events if e["event"] == "failover_election"][0]
+        self.assertLess(queued[0]["timestamp"], election["timestamp"], "the queued event keeps its own time")
+        status = json.loads(http(n[new], "/status")[1])
         self.assertGreaterEqual(status["term"], 2, status)
 
     def test_5_sigterm_stops_the_daemon_cleanly(self):

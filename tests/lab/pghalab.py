@@ -814,6 +814,13 @@ class Lab:
                         "%r on %s to return %r" % (sql, self.node(node).name, expected))
 
     # ---- observation helpers (used by the failover / follow / rejoin tests)
+    def read_write_conninfo(self, nodes=None):
+        """A libpq multi-host string over the nodes that connects to whichever
+        accepts writes, as a load-balanced client would."""
+        nodes = [self.node(n) for n in (nodes or range(1, len(self.nodes) + 1))]
+        return ("host=%s port=%s user=pgha dbname=pgha connect_timeout=2 target_session_attrs=read-write"
+                % (",".join(n.host for n in nodes), ",".join(str(n.port) for n in nodes)))
+
     def psql_conninfo(self, conninfo, sql, timeout=30, check=False):
         """psql with a whole libpq connection string (e.g. a multi-host
         string printed by `pgha cluster conninfo`)."""
@@ -1058,6 +1065,7 @@ class Writer:
         self.interval = interval
         self.next_id = first_id
         self.acked = []
+        self.acked_at = {}  # id -> time.monotonic() of its acknowledgment
         self.failed = 0
         self._stop = threading.Event()
         self._thread = None
@@ -1077,6 +1085,7 @@ class Writer:
             ok = False
         if ok:
             self.acked.append(i)
+            self.acked_at[i] = time.monotonic()
         else:
             self.failed += 1
         return ok

@@ -1,6 +1,7 @@
 #include "election/decide.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pgha::election {
 
@@ -29,7 +30,13 @@ Decision decide_standby(const StandbySnapshot& s) {
                                           s.voters, quorum(s.voters))};
     auto ranking = rank_candidates(s.candidates, s.maximum_lag);
     auto best = ranking.best();
-    if (!best) return {Action::none, "no action: no node is eligible for promotion"};
+    if (!best) {
+        std::vector<std::string> reasons;
+        for (const auto& excluded : ranking.excluded)
+            reasons.push_back(fmt::format("node {}: {}", excluded.node_id, excluded.reason));
+        return {Action::none,
+                fmt::format("no action: no node is eligible for promotion ({})", fmt::join(reasons, "; "))};
+    }
     if (*best != s.self_id) {
         for (const auto& excluded : ranking.excluded)
             if (excluded.node_id == s.self_id)

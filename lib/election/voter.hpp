@@ -53,10 +53,13 @@ public:
     // A newer term seen elsewhere (metadata, a reply): adopt it, with no vote.
     void observe_term(std::int64_t term);
 
-    // This node becomes a candidate: a new term with a vote for itself.
-    std::int64_t start_candidacy(int self_id);
+    // This node becomes a candidate: a new term with a vote for itself (and,
+    // as for any vote, no vote for another node for lease_timeout).
+    std::int64_t start_candidacy(int self_id, TimePoint now);
 
 private:
+    void follow_leader(int leader_id, std::int64_t term, TimePoint now);
+
     VoterRecord record_;
     Millis lease_timeout_;
     TimePoint promise_until_;

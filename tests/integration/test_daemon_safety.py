@@ -2,6 +2,7 @@
 """pghad's safety behaviour against real servers: pause stops failover, a dead
 primary daemon alone causes no failover, priority 0 is never promoted, a
 returning old primary is fenced and rejoins, failover back and forth."""
+import json
 import os
 import signal
 import sys
@@ -9,7 +10,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 from _support import LabTestCase, describe, load_json, main  # noqa: E402
-from test_daemon import FAST, PGHAD, http, kill_daemon, wait_until  # noqa: E402
+from test_daemon import FAST, PGHAD, daemon_pid, http, kill_daemon, wait_until  # noqa: E402
 
 
 class DaemonLab(LabTestCase):
@@ -119,6 +120,55 @@ class ReturningPrimaryTest(DaemonLab):
         rows = {r["node_name"]: r for r in load_json(self, self.pgha(new, "cluster", "show", "--json"))}
         self.assertEqual(rows["node1"]["role"], "standby", rows)
         self.assertEqual(rows["node1"]["upstream"], "node%d" % new, rows)
+
+
+class NoAutoRejoinTest(DaemonLab):
+    CONFIG = {1: {"fencing": {"auto_rejoin": False}}}
+
+    def test_returning_old_primary_stays_fenced_and_cluster_show_says_why(self):
+        lab = self.lab
+        self.kill_postmaster(1)
+        new = wait_until(self.writable, 30, "a failover")[0]
+        start = [lab.pg("pg_ctl"), "-D", lab.node(1).data_dir, "-l", lab.node(1).log, "-w", "-t", "60", "start"]
+        wait_until(lambda: lab.run(1, start, check=False).returncode == 0, 20, "node1 to start by hand")
+        wait_until(lambda: 1 not in self.writable(), 10, "the returning old primary to be fenced")
+        time.sleep(3)  # several monitor intervals: it must not come back by itself
+        self.assertEqual(self.writable(), [new])
+        self.assertNotEqual(lab.psql_run(1, "SELECT 1", timeout=5).returncode, 0, "node1 stays stopped")
+        rows = {r["node_name"]: r for r in load_json(self, self.pgha(new, "cluster", "show", "--json"))}
+        self.assertEqual(rows["node1"]["status"], "fenced", rows)
+        self.assertIn("auto_rejoin is off", rows["node1"]["fenced_because"], rows)
+        r = self.pgha(new, "cluster", "show")
+        self.assertIn('node "node1" (ID 1) is fenced by its daemon', r.stdout, describe(r))
+        status = json.loads(http(lab.node(1), "/status")[1])
+        self.assertTrue(status["fenced"], status)
+        self.assertEqual(http(lab.node(1), "/primary")[0], 503)
+
+
+class MaximumLagTest(DaemonLab):
+    # node3 never promoted at first; node2's WAL receiver is stopped so it falls behind.
+    CONFIG = {n: {"failover": dict(FAST, maximum_lag_on_failover="1MB")} for n in (1, 2, 3)}
+    CONFIG[3]["priority"] = 0
+
+    def test_lagging_standby_is_not_promoted_while_a_node_with_more_data_exists(self):
+        lab = self.lab
+        lab.psql(2, "ALTER SYSTEM SET primary_conninfo = ''")
+        lab.psql(2, "SELECT pg_reload_conf()")
+        lab.wait_sql(2, "SELECT count(*) FROM pg_stat_wal_receiver", "0", timeout=20)
+        lab.psql(1, "CREATE TABLE lag_rows AS SELECT generate_series(1, 200000) AS id")  # ~10 MB of WAL
+        lab.wait_sql(3, "SELECT count(*) FROM lag_rows", "200000", timeout=30)
+        self.kill_postmaster(1)
+        time.sleep(6)  # past the failure threshold; the lease was released
+        self.assertEqual(self.writable(), [], "node2 lacks data node3 has; node3 has priority 0: nobody")
+        decision = json.loads(http(lab.node(2), "/status")[1])["last_decision"]
+        self.assertIn("maximum_lag_on_failover", decision)
+        # node3 becomes eligible (priority reloaded): it is promoted, never node2.
+        lab.configure(3, priority=100)
+        os.kill(daemon_pid(self.daemons[3]), signal.SIGHUP)
+        promoted = wait_until(self.writable, 30, "node3 to be promoted")
+        self.assertEqual(promoted, [3])
+        wait_until(lambda: self.streams_from(2, 3), 30, "node2 to follow node3")
+        lab.wait_sql(2, "SELECT count(*) FROM lag_rows", "200000", timeout=30)
 
 
 class BackAndForthTest(DaemonLab):

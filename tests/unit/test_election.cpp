@@ -87,7 +87,20 @@ TEST_CASE("one vote per term, never for a candidate behind the voter, never for 
     CHECK(voter.record().voted_for == 2);
     CHECK(voter.on_vote_request({5, 2, 100}, 50, later).granted);  // the same candidate again
     CHECK_FALSE(voter.on_vote_request({5, 3, 200}, 50, later).granted);
-    CHECK(voter.on_vote_request({6, 3, 200}, 50, later).granted);
+    // A vote is a promise: no newer candidate wins before the winner could promote.
+    auto too_soon = voter.on_vote_request({6, 3, 200}, 50, later + 9s);
+    CHECK_FALSE(too_soon.granted);
+    CHECK_THAT(too_soon.reason, Catch::Matchers::Contains("promised node 2"));
+    CHECK(voter.on_vote_request({6, 3, 200}, 50, later + 10s).granted);
+}
+
+TEST_CASE("a candidate votes for nobody else while it may still be promoting") {
+    Voter voter({1, std::nullopt}, 10s, t0);
+    auto term = voter.start_candidacy(2, t0 + 20s);
+    CHECK(term == 2);
+    CHECK_FALSE(voter.on_vote_request({3, 3, 500}, 50, t0 + 21s).granted);
+    CHECK(voter.on_heartbeat(2, 2, t0 + 22s).granted);  // its own heartbeats as the new primary
+    CHECK(voter.on_vote_request({3, 3, 500}, 50, t0 + 33s).granted);
 }
 
 TEST_CASE("a witness votes without an LSN of its own") {
@@ -157,7 +170,7 @@ TEST_CASE("every guard stops an election, with its reason") {
         {"better candidate", [](auto& s) { s.candidates[1].lsn = 2000; }, Action::wait, "node 3 is a better"},
         {"priority 0", [](auto& s) { s.candidates[0].priority = 0; }, Action::wait, "not eligible"},
         {"nobody eligible", [](auto& s) { s.candidates[0].priority = 0; s.candidates[1].priority = 0; },
-         Action::none, "no node is eligible"},
+         Action::none, "no node is eligible for promotion (node 2: priority 0: never promoted; node 3: priority 0"},
     };
     for (const auto& c : cases) {
         INFO(c.name);

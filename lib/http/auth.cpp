@@ -1,9 +1,5 @@
 #include "http/auth.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -12,6 +8,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
+
+#include "core/sha256.hpp"
 
 namespace pgha {
 namespace {
@@ -45,13 +43,8 @@ std::string trim(const std::string& text) {
 std::string sign(const std::string& secret, const std::string& method, const std::string& path,
                  std::int64_t timestamp_ms, const std::string& body) {
     std::string message = method + "\n" + path + "\n" + std::to_string(timestamp_ms) + "\n" + body;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
     std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+    for (auto byte : hmac_sha256(secret, message)) hex += fmt::format("{:02x}", byte);
     return hex;
 }
 
@@ -80,7 +73,7 @@ AuthResult verify(const HttpRequest& request, const std::string& secret,
     std::string expected = sign(secret, request.method, request.path, sent_ms, request.body);
     std::string given = to_lower(*signature);
     // The length of a SHA-256 hex digest is public; the comparison of its contents is constant-time.
-    if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
+    if (!constant_time_equal(given, expected))
         return failed(AuthFailure::bad_signature, "bad X-Pgha-Signature: is the cluster secret the same on every node?");
     return {};
 }

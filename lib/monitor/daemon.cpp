@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/error.hpp"
@@ -67,6 +68,7 @@ struct Daemon::Impl {
     // facts gathered while it ran are stale and must not drive a decision.
     std::uint64_t action_generation = 0;
     std::optional<TimePoint> lost_since;
+    std::optional<Millis> next_tick_sooner;  // a deadline before the next regular tick (failure threshold, lease)
     std::optional<TimePoint> last_primary_contact;
     std::optional<TimePoint> last_history_sample;
     std::uint64_t round = 0;
@@ -178,6 +180,9 @@ struct Daemon::Impl {
         auto m = peer::decode_release(request.body);
         voter.on_release(m.term, m.leader_id);
         log::info("node {} released its lease of term {}", m.leader_id, m.term);
+        // Its own daemon saw the primary's PostgreSQL stop: the failure threshold runs from now.
+        if (status.role == "standby" && !lost_since) lost_since = SteadyClock::now();
+        asio::post(io, [this] { tick_now(); });
         return json(peer::encode(peer::Reply{true, voter.record().term, config.node_id, "released"}));
     }
 
@@ -213,10 +218,20 @@ struct Daemon::Impl {
     // ---- the tick
     void schedule_tick() {
         if (stopping) return;
-        timer.expires_after(config.failover.monitor_interval);
+        auto delay = config.failover.monitor_interval;
+        if (next_tick_sooner) delay = std::clamp(*next_tick_sooner, Millis(10), delay);
+        next_tick_sooner.reset();
+        timer.expires_after(delay);
         timer.async_wait([this](const boost::system::error_code& error) {
             if (!error) tick();
         });
+    }
+
+    // A tick now rather than at the next interval (a released lease).
+    void tick_now() {
+        if (tick_busy || stopping) return;  // the running tick decides with fresh facts anyway
+        timer.cancel();
+        tick();
     }
 
     void tick() {
@@ -395,7 +410,13 @@ struct Daemon::Impl {
         if (election_busy || action_busy) return;
         election::StandbySnapshot s = base_snapshot(now);
         // Guards that need no peers first: ask the peers only when they pass.
-        if (auto early = election::check_local_guards(s)) return decided(early->reason);
+        if (auto early = election::check_local_guards(s)) {
+            // Decide again the moment a wait ends, not up to one interval later.
+            if (early->action == election::Action::wait)
+                next_tick_sooner = s.upstream_lost_for < s.failure_threshold ? s.failure_threshold - s.upstream_lost_for
+                                                                              : s.lease_remaining;
+            return decided(early->reason);
+        }
         election_busy = true;
         auto reports = std::make_shared<std::vector<std::pair<NodeRecord, std::optional<peer::State>>>>();
         broadcast("/peer/state", "{}",

@@ -18,6 +18,7 @@ std::string render_status_json(const DaemonStatus& status) {
     out["paused"] = status.paused;
     out["fenced"] = status.fenced;
     out["fence_reason"] = status.fenced ? json(status.fence_reason) : json(nullptr);
+    out["role_mismatch"] = status.role_mismatch.empty() ? json(nullptr) : json(status.role_mismatch);
     out["lsn"] = lsn_json(status.lsn);
     out["lag_bytes"] = or_null(status.lag_bytes);
     out["last_primary_contact_ms"] = or_null(status.last_primary_contact_ms);

@@ -71,6 +71,7 @@ struct Daemon::Impl {
     std::optional<Millis> next_tick_sooner;  // a deadline before the next regular tick (failure threshold, lease)
     std::optional<TimePoint> last_primary_contact;
     std::optional<TimePoint> last_history_sample;
+    std::optional<std::int64_t> led_term;  // the term this node last led as primary
     std::uint64_t round = 0;
 
     Impl(asio::io_context& io_, Config config_, std::string secret_)
@@ -282,6 +283,7 @@ struct Daemon::Impl {
             rejoin_pending = false;
         }
 
+        notice_role_mismatch();
         if (status.role == "primary") primary_round();
         else if (status.fenced && rejoin_pending) auto_rejoin();
         else if (status.fenced)
@@ -292,6 +294,20 @@ struct Daemon::Impl {
         else decided("no action: PostgreSQL is not reachable: " + local.error);
         if (status.role != "primary") lease.reset();
         was_primary = status.role == "primary" || (was_primary && !local.reachable);
+    }
+
+    // A node running in another role than its metadata records (a standby
+    // registered as primary, say) is logged once per change and shown in /status.
+    void notice_role_mismatch() {
+        std::string mismatch;
+        for (const auto& r : facts.records)
+            if (r.node_id == config.node_id && status.postgres_up && r.type != "witness" && r.active &&
+                r.type != status.role)
+                mismatch = fmt::format("registered as {} but running as {}", r.type, status.role);
+        if (mismatch != status.role_mismatch && !mismatch.empty())
+            log::warning("this node is {}: the metadata will be corrected by a promotion, follow or rejoin, "
+                         "or re-register it", mismatch);
+        status.role_mismatch = mismatch;
     }
 
     // ---- primary side
@@ -308,6 +324,7 @@ struct Daemon::Impl {
         // was elected since (this node may even have voted for them).
         if (!facts.metadata_read) return decided("no action: this primary's pgha metadata cannot be read");
         std::int64_t term = facts.cluster.primary_node_id == config.node_id ? facts.cluster.term : 0;
+        led_term = term;
         if (voter.record().term > term)
             return fence(fmt::format("term {} is newer than the term {} I lead", voter.record().term, term), true);
         if (!lease)
@@ -335,7 +352,8 @@ struct Daemon::Impl {
         if (released) return;
         released = true;
         decided("PostgreSQL of this primary is down: releasing the lease so that a standby can be elected");
-        auto term = voter.record().term;
+        // The term it led: voters honour a release only from the leader of their term.
+        auto term = led_term ? *led_term : voter.record().term;
         broadcast("/peer/release", peer::encode(peer::Release{term, config.node_id}),
                   [](const NodeRecord&, std::optional<HttpResponse>) {}, [] {});
         workers.run([config = config] { record_daemon_event(config, "fencing", true,

@@ -21,6 +21,7 @@ struct DaemonStatus {
     bool paused = false;
     bool fenced = false;
     std::string fence_reason;  // why it fenced itself, while fenced
+    std::string role_mismatch;  // "registered as primary but running as standby", or empty
     std::optional<Lsn> lsn;
     std::optional<std::int64_t> lag_bytes;
     std::optional<std::int64_t> last_primary_contact_ms;  // age of the last contact with the primary

@@ -51,11 +51,17 @@ public:
 
     std::vector<std::string> execute() {
         hold();
-        checkpoint(pg::Connection::open(old_.conninfo));
-        say(fmt::format("CHECKPOINT done on {}", describe(old_)));
-        confirm_received(demote());
-        auto term = promote();
-        return rejoin_and_follow(term);
+        try {
+            checkpoint(pg::Connection::open(old_.conninfo));
+            say(fmt::format("CHECKPOINT done on {}", describe(old_)));
+            confirm_received(demote());
+            return rejoin_and_follow(promote());
+        } catch (const Error& error) {
+            if (error.code() == ExitCode::partial)
+                record_failure(fmt::format("switchover {} failed: {}{}", link_.id(), error.what(),
+                                           error.detail().empty() ? "" : " (" + error.detail() + ")"));
+            throw;
+        }
     }
 
 private:
@@ -163,21 +169,19 @@ private:
         for (const auto& m : followed.messages) say(m);
         auto rejoined = accepted ? link_.wait_step(old_, "rejoin", restart_wait, error) : std::nullopt;
         link_.release();
-        bool ok = rejoined && rejoined->state == StepState::done;
-        if (rejoined) error = rejoined->message;
-        auto summary = fmt::format("switchover {}: {} is the primary in term {}; {}", link_.id(), describe(view_.self), term,
-                                   ok ? rejoined->message : describe(old_) + " could not rejoin: " + error);
-        auto event = make_event(config_, "standby_switchover", ok, summary);
-        event.peer_node_id = old_.node_id;
-        event.new_primary_conninfo = pg::redact_conninfo(view_.self.conninfo);
-        emit_event(config_, &local_, std::move(event));
-        if (!ok)
+        if (!rejoined || rejoined->state != StepState::done)
             throw Error(ExitCode::partial,
                         fmt::format("{} is the primary now, but {} could not rejoin as its standby", describe(view_.self),
                                     describe(old_)),
-                        error,
+                        rejoined ? rejoined->message : error,
                         fmt::format("on {}: pgha node rejoin -d '{}' (add --force-rewind when it says pg_rewind is needed)",
                                     old_.node_name, pg::redact_conninfo(view_.self.conninfo)));
+        auto event = make_event(config_, "standby_switchover", true,
+                                fmt::format("switchover {}: {} is the primary in term {}; {}", link_.id(),
+                                            describe(view_.self), term, rejoined->message));
+        event.peer_node_id = old_.node_id;
+        event.new_primary_conninfo = pg::redact_conninfo(view_.self.conninfo);
+        emit_event(config_, &local_, std::move(event));
         say(rejoined->message);
         return followed.failures;
     }
@@ -193,18 +197,21 @@ private:
         auto state = back ? fmt::format("{} was started again as the primary and accepts writes", describe(old_))
                           : fmt::format("{} could not be started again ({}): start it on that node with \"pgha node "
                                         "service --action=start\"", describe(old_), error);
-        if (back) record_failure(what + "; " + state);
         throw Error(ExitCode::partial, what + "; " + state, detail, hint);
     }
 
+    // Where a primary is writable (the old one, or this node), else the hook only.
     void record_failure(const std::string& details) {
-        try {
-            auto primary = pg::Connection::open(old_.conninfo);
-            auto event = make_event(config_, "standby_switchover", false, details);
-            event.peer_node_id = old_.node_id;
-            emit_event(config_, &primary, std::move(event));
-        } catch (const Error&) {
+        auto event = make_event(config_, "standby_switchover", false, details);
+        event.peer_node_id = old_.node_id;
+        for (const auto& conninfo : {old_.conninfo, view_.self.conninfo}) {
+            try {
+                auto primary = pg::Connection::open(conninfo);
+                if (!in_recovery(primary)) return emit_event(config_, &primary, std::move(event));
+            } catch (const Error&) {
+            }
         }
+        emit_event(config_, nullptr, std::move(event));
     }
 
     const Config& config_;

@@ -101,10 +101,12 @@ class SwitchoverLab(LabTestCase):
                 "term": self.lab.psql(1, "SELECT term FROM pgha.cluster_state")}
 
     def sighup_daemon(self, n):
-        log = os.path.join(self.lab.node(n).dir, "pghad.log")
-        seen = open(log).read().count("configuration reloaded")
+        def reloads():
+            with open(os.path.join(self.lab.node(n).dir, "pghad.log")) as f:
+                return f.read().count("configuration reloaded")
+        seen = reloads()
         os.kill(daemon_pid(self.daemons[n]), signal.SIGHUP)
-        wait_until(lambda: open(log).read().count("configuration reloaded") > seen, 10, "node%d's daemon to reload" % n)
+        wait_until(lambda: reloads() > seen, 10, "node%d's daemon to reload" % n)
 
 
 class SwitchoverTest(SwitchoverLab):

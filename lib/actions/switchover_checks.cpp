@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <future>
 
 #include "actions/daemon_control.hpp"
 #include "actions/replication.hpp"
@@ -24,6 +23,38 @@ std::optional<std::size_t> index_of(const SwitchoverView& v, int node_id) {
 std::string primary_name(const SwitchoverView& v) { return v.primary ? describe(*v.primary) : "the primary"; }
 
 std::string joined(const std::vector<std::string>& items) { return fmt::format("{}", fmt::join(items, "; ")); }
+
+void read_metadata(SwitchoverView& v, const pg::Connection& source) {
+    v.records.clear();
+    for (auto& record : catalog::list_nodes(source))
+        if (record.active) v.records.push_back(std::move(record));
+    v.primary = catalog::find_active_primary(source);
+    v.cluster_term = catalog::cluster_state(source).term;
+}
+
+std::vector<int> node_ids(const SwitchoverView& v) {
+    std::vector<int> ids;
+    for (const auto& r : v.records) ids.push_back(r.node_id);
+    return ids;
+}
+
+// A standby's copy of the metadata may lag a moment behind (right after a
+// switchover it can still name this node the primary): read it again where it
+// is written, on the one node that accepts writes.
+void read_metadata_from_primary(SwitchoverView& v) {
+    std::vector<std::size_t> writable;
+    for (std::size_t i = 0; i < v.records.size(); ++i)
+        if (v.seen[i].reachable && !v.seen[i].in_recovery) writable.push_back(i);
+    if (writable.size() != 1) return;
+    try {
+        auto primary = pg::Connection::open(v.records[writable.front()].conninfo);
+        auto before = node_ids(v);
+        read_metadata(v, primary);
+        if (node_ids(v) != before) v.seen = observe_all(v.records, std::chrono::seconds(5));
+    } catch (const Error&) {
+        // the checks report what cannot be reached
+    }
+}
 
 void read_candidate(SwitchoverView& v, const pg::Connection& local) {
     auto row = local.exec(
@@ -206,27 +237,20 @@ std::vector<NodeRecord> standbys_after(const SwitchoverView& v) {
 SwitchoverView gather_switchover_view(const Config& config, const pg::Connection& local) {
     catalog::require_schema(local);
     SwitchoverView v;
-    for (auto& record : catalog::list_nodes(local))
-        if (record.active) v.records.push_back(std::move(record));
+    read_metadata(v, local);
+    v.seen = observe_all(v.records, std::chrono::seconds(5));
+    read_metadata_from_primary(v);
     auto self = index_of(v, config.node_id);
     if (!self)
         throw refused(fmt::format("this node (ID {}) is not registered as an active node", config.node_id), {},
                       "register it with \"pgha standby register\"");
     v.self = v.records[*self];
-    v.primary = catalog::find_active_primary(local);
-    v.cluster_term = catalog::cluster_state(local).term;
-
-    std::string secret;
     try {
-        secret = cluster_secret(config, "a switchover");
+        v.daemons = switchover_states(cluster_secret(config, "a switchover"), v.records);
     } catch (const Error& error) {
         v.secret_error = std::string(error.what()) + "; " + error.hint();
+        v.daemons.assign(v.records.size(), DaemonAnswer{false, "the cluster secret is unusable", {}});
     }
-    std::future<std::vector<DaemonAnswer>> daemons;
-    if (secret.empty()) v.daemons.assign(v.records.size(), DaemonAnswer{false, "the cluster secret is unusable", {}});
-    else daemons = std::async(std::launch::async, [&] { return switchover_states(secret, v.records); });
-    v.seen = observe_all(v.records, std::chrono::seconds(5));
-    if (daemons.valid()) v.daemons = daemons.get();
     read_candidate(v, local);
     if (v.primary) read_primary(v);
     return v;

@@ -241,6 +241,30 @@ class SwitchoverTest(SwitchoverLab):
         failed = [e for e in self.events(1, "standby_switchover") if not e["successful"]]
         self.assertTrue(failed and re.search("promotion", failed[0]["details"]), failed)
 
+    def test_7_unconfirmed_handover_needs_force_rewind(self):
+        lab = self.lab
+        node1 = lab.node(1)
+        immediate = "%s -D %s -m immediate -w stop" % (lab.pg("pg_ctl"), node1.data_dir)
+        lab.configure(1, service={"stop_command": immediate})
+        self.sighup_daemon(1)
+        try:
+            r = self.switchover(2, "--siblings-follow")
+            self.assertEqual(r.returncode, 4, describe(r))
+            self.assertIn("clean shutdown", r.stderr)
+            self.assertIn("--force-rewind", r.stderr)
+            self.assertIn("was started again as the primary", r.stderr)
+            self.assert_topology(1)
+            r = self.switchover(2, "--siblings-follow", "--force-rewind")
+            self.assertEqual(r.returncode, 0, describe(r))
+            self.assertIn("--force-rewind: promoting although", r.stdout)
+        finally:
+            lab.configure(1, service={"stop_command": None})
+            self.sighup_daemon(1)
+        self.assert_topology(2)
+        r = self.switchover(1, "--siblings-follow")
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assert_topology(1)
+
 
 if __name__ == "__main__":
     main()

@@ -29,8 +29,9 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lab"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
+sys.path.insert(0, HERE)
+from failover import start_daemon  # noqa: E402
 from pghalab import Lab, Writer  # noqa: E402
-from test_daemon import PGHAD, http, wait_until  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 STREAMS = re.compile(r"^\[\s*(\d+) ms\] .*(now streams from|rejoined as a standby of)", re.M)
@@ -93,10 +94,9 @@ def main():
         secret = lab.write_file(os.path.join(lab.dir, "secret"), "bench-secret\n", mode=0o600)
         lab.build_cluster(standbys=2, config={n: {"daemon": {"secret_file": secret},
                                                   "service": lab.service_settings(n)} for n in (1, 2, 3)})
+        daemons = {}
         for n in (1, 2, 3):
-            node = lab.node(n)
-            lab.spawn(n, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
-            wait_until(lambda: http(node, "/health")[0] is not None, 15, "pghad of %s" % node.name)
+            start_daemon(lab, daemons, n)
         time.sleep(3)
         nodes = [lab.node(n) for n in (1, 2, 3)]
         conninfo = ("host=%s port=%s user=pgha dbname=pgha connect_timeout=2 target_session_attrs=read-write"

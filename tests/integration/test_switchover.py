@@ -10,31 +10,20 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
-from _support import LabTestCase, describe, load_json, main  # noqa: E402
+from _support import describe, load_json, main  # noqa: E402
 from pghalab import Writer  # noqa: E402
-from test_daemon import FAST, PGHAD, daemon_pid, http, kill_daemon, wait_until  # noqa: E402
+from test_daemon import daemon_pid, http, kill_daemon, wait_until  # noqa: E402
+from test_daemon_safety import DaemonLab  # noqa: E402
 
 
-class SwitchoverLab(LabTestCase):
-    NODES = 3
+class SwitchoverLab(DaemonLab):
+    """DaemonLab's 3 nodes with pghad on each (fast timings, a cluster secret,
+    start_command logging where the lab does)."""
 
     @classmethod
     def setUpClass(cls):
-        cls.lab = lab = cls.make_lab()
-        secret = lab.write_file(os.path.join(lab.dir, "cluster.secret"), "switchover-cluster-key\n", mode=0o600)
-        config = {n: {"failover": FAST, "daemon": {"secret_file": secret}, "service": lab.service_settings(n)}
-                  for n in (1, 2, 3)}
-        lab.build_cluster(standbys=2, config=config)
-        cls.daemons = {}
-        for n in (1, 2, 3):
-            cls.start_daemon(n)
+        super().setUpClass()
         wait_until(lambda: all(cls.daemon_role(n) for n in (1, 2, 3)), 20, "every daemon to see its PostgreSQL")
-
-    @classmethod
-    def start_daemon(cls, n):
-        node = cls.lab.node(n)
-        cls.daemons[n] = cls.lab.spawn(n, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
-        wait_until(lambda: http(node, "/health")[0] is not None, 15, "pghad of %s to answer" % node.name)
 
     @classmethod
     def daemon_role(cls, n):
@@ -44,19 +33,6 @@ class SwitchoverLab(LabTestCase):
     # ---- helpers
     def switchover(self, node, *args, timeout=120):
         return self.pgha(node, "standby", "switchover", *args, timeout=timeout)
-
-    def writable(self):
-        found = []
-        for n in (1, 2, 3):
-            r = self.lab.psql_run(n, "SELECT pg_is_in_recovery()", timeout=5)
-            if r.returncode == 0 and r.stdout.strip() == "f":
-                found.append(n)
-        return found
-
-    def streams_from(self, n, upstream):
-        r = self.lab.psql_run(n, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming' "
-                                 "AND sender_port = %d" % self.lab.node(upstream).port, timeout=5)
-        return r.returncode == 0 and r.stdout.strip() == "1"
 
     def multi_host(self):
         nodes = [self.lab.node(n) for n in (1, 2, 3)]

@@ -16,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 constexpr Millis request_timeout{2000};
 constexpr Millis poll_interval{20};
 constexpr Millis renew_every{2000};
+constexpr Millis silence_limit{5000};  // a daemon that does not answer for this long is lost
 
 std::string random_id() {
     std::random_device device;
@@ -103,11 +104,18 @@ std::optional<switchover::State> SwitchoverLink::send(const NodeRecord& node, co
 std::optional<switchover::Step> SwitchoverLink::wait_step(const NodeRecord& node, const std::string& name,
                                                           Millis timeout, std::string& error) {
     auto deadline = Clock::now() + timeout;
+    auto answered = Clock::now();
     while (true) {
         auto state = post(secret_, node, "/peer/switchover-state", "{}", error);
+        if (state) answered = Clock::now();
         if (state && state->step && state->step->id == id_ && state->step->name == name &&
             state->step->state != switchover::StepState::running)
             return state->step;
+        // Holds are renewed only while the daemon doing the work answers.
+        if (!state && Clock::now() - answered > silence_limit) {
+            error = fmt::format("its daemon has not answered for {} s: {}", silence_limit.count() / 1000, error);
+            return std::nullopt;
+        }
         if (Clock::now() >= deadline) {
             if (state) error = fmt::format("its {} step did not end within {} s", name, timeout.count() / 1000);
             return std::nullopt;

@@ -1,6 +1,8 @@
-// pgha standby clone | register | unregister
+// pgha standby clone | register | unregister | promote | follow | switchover
 #include <fmt/format.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include "actions/clone.hpp"
 #include "actions/register.hpp"
@@ -8,6 +10,7 @@
 #include "core/error.hpp"
 #include "actions/follow.hpp"
 #include "actions/promote.hpp"
+#include "actions/switchover.hpp"
 #include "report.hpp"
 
 namespace pgha::cli {
@@ -44,6 +47,25 @@ int run_follow(Invocation& in) {
     return 0;
 }
 
+int run_switchover(Invocation& in) {
+    SwitchoverOptions switchover;
+    switchover.siblings_follow = in.has("siblings-follow");
+    switchover.force_rewind = in.has("force-rewind");
+    auto seconds = in.get<int>("stop-timeout").value_or(30);
+    if (seconds < 1 || seconds > 3600) throw usage_error("--stop-timeout must be 1 to 3600 seconds");
+    switchover.stop_timeout = Millis(seconds * 1000);
+    switchover.progress = [](const std::string& line) { print(line); };
+    // A reader that goes away (| head) must not kill the switchover half way.
+    std::signal(SIGPIPE, SIG_IGN);
+    auto outcome = switchover_standby(in.config(), in.globals(), switchover);
+    if (in.globals().dry_run)
+        return finish_dry_run(outcome.checks, outcome.plan, in.globals().format, "standby switchover");
+    if (outcome.failures.empty()) return 0;
+    throw Error(ExitCode::partial, "the switchover is done, but some standbys could not follow the new primary",
+                fmt::format("{}", fmt::join(outcome.failures, "\n")),
+                "run \"pgha standby follow\" on each of them (or \"pgha node rejoin\" where the hint says so)");
+}
+
 }  // namespace
 
 std::vector<Command> standby_commands() {
@@ -70,6 +92,25 @@ std::vector<Command> standby_commands() {
              options.add_options()("siblings-follow", "make the other standbys follow the new primary");
          },
          run_promote},
+        {"standby", "switchover", "make this standby the primary and the primary its standby, through the daemons",
+         "Run on the standby that should become the primary; needs pghad on every node (no SSH) and\n"
+         "[daemon] secret_file. Holds automatic failover on every daemon, runs CHECKPOINT on the primary, has\n"
+         "the primary's daemon stop it cleanly, confirms that this node has received its shutdown checkpoint,\n"
+         "promotes this node in a new term, and has the old primary's daemon start it as a standby of this\n"
+         "node (no pg_rewind after a clean handover). --siblings-follow re-points the other standbys without a\n"
+         "restart. Records standby_switchover (and standby_promote, node_rejoin, standby_follow).\n"
+         "--dry-run runs every check (nodes and daemons reachable, not paused, this node streaming on the\n"
+         "primary's timeline with little lag, pg_rewind fallback, [service] commands of the primary, free WAL\n"
+         "senders and slots here) and changes nothing. Refused (exit 3) when a check fails. Exit 4 when it\n"
+         "fails part way: if the primary does not stop within --stop-timeout, or this node cannot be\n"
+         "promoted, the old primary ends as the primary again and the message says so. --force-rewind\n"
+         "promotes even when the clean handover cannot be confirmed, and lets the old primary be rewound.",
+         [](po::options_description& options) {
+             options.add_options()("siblings-follow", "make the other standbys follow the new primary (no restart)")(
+                 "force-rewind", "allow pg_rewind of the old primary when the clean handover cannot be confirmed")(
+                 "stop-timeout", po::value<int>()->default_value(30), "seconds the old primary may take to stop");
+         },
+         run_switchover},
         {"standby", "follow", "re-point this standby to the primary (or another upstream), no restart",
          "Sets primary_conninfo (and primary_slot_name) with ALTER SYSTEM and reloads: no restart. The\n"
          "target is the one registered node running as primary, or --upstream-node-id. Checks first that\n"

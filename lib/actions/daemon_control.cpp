@@ -28,19 +28,38 @@ std::vector<NodeRecord> registered_nodes(const Config& config, const GlobalOptio
     return records;
 }
 
-std::optional<HttpResponse> ask(const NodeRecord& node, HttpRequest request, std::string& error) {
+}  // namespace
+
+std::optional<HttpResponse> ask_daemon(const NodeRecord& node, HttpRequest request, std::string& error,
+                                       std::chrono::milliseconds timeout) {
     auto address = parse_listen_address(node.daemon_listen);
     if (!address) {
         error = node.daemon_listen.empty() ? "no daemon address registered (re-register the node)"
                                            : "invalid daemon address " + node.daemon_listen;
         return std::nullopt;
     }
-    auto response = http_request_sync(address->host, address->port, std::move(request), daemon_timeout, error);
+    auto response = http_request_sync(address->host, address->port, std::move(request), timeout, error);
     if (response && response->status != 200) {
         error = fmt::format("HTTP {}: {}", response->status, response->body);
         return std::nullopt;
     }
     return response;
+}
+
+std::string cluster_secret(const Config& config, const std::string& what) {
+    if (config.daemon.secret_file.empty())
+        throw usage_error("[daemon] secret_file is not set in " + config.source_path,
+                          what + " must be signed with the cluster secret: set secret_file to the daemons' file");
+    std::string error;
+    auto secret = load_secret(config.daemon.secret_file, error);
+    if (!secret) throw usage_error("cannot read [daemon] secret_file: " + error);
+    return *secret;
+}
+
+namespace {
+
+std::optional<HttpResponse> ask(const NodeRecord& node, HttpRequest request, std::string& error) {
+    return ask_daemon(node, std::move(request), error, daemon_timeout);
 }
 
 DaemonStatus parse_status(const std::string& body) {
@@ -95,19 +114,14 @@ std::vector<DaemonView> daemon_status(const Config& config, const GlobalOptions&
 }
 
 PauseOutcome set_paused(const Config& config, const GlobalOptions& options, bool paused) {
-    if (config.daemon.secret_file.empty())
-        throw usage_error("[daemon] secret_file is not set in " + config.source_path,
-                          "pause and unpause are signed with the cluster secret; set secret_file");
-    std::string secret_error;
-    auto secret = load_secret(config.daemon.secret_file, secret_error);
-    if (!secret) throw usage_error("cannot read [daemon] secret_file: " + secret_error);
+    auto secret = cluster_secret(config, "pause and unpause");
     auto records = registered_nodes(config, options);
     std::vector<std::future<std::pair<std::string, std::string>>> pending;
     for (const auto& record : records)
         pending.push_back(std::async(std::launch::async, [&, record] {
             std::string error;
             auto body = json{{"paused", paused}}.dump();
-            ask(record, signed_request("POST", "/peer/pause", body, *secret, std::chrono::system_clock::now()), error);
+            ask(record, signed_request("POST", "/peer/pause", body, secret, std::chrono::system_clock::now()), error);
             return std::make_pair(record.node_name, error);
         }));
     PauseOutcome outcome;

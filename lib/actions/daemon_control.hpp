@@ -1,12 +1,15 @@
 #pragma once
 // pgha daemon status | pause | unpause: talk to every node's pghad over HTTP,
 // all nodes at once, each bounded by a short timeout.
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actions/options.hpp"
 #include "cluster/node.hpp"
 #include "config/config.hpp"
+#include "http/message.hpp"
 #include "monitor/status.hpp"
 
 namespace pgha {
@@ -17,6 +20,16 @@ struct DaemonView {
     std::string error;     // why not
     DaemonStatus status;
 };
+
+// One request to a node's pghad at its registered [daemon] listen address:
+// the response when it answered 200; else nullopt with `error` saying why
+// (no address, no answer, or "HTTP 409: <its reason>").
+std::optional<HttpResponse> ask_daemon(const NodeRecord& node, HttpRequest request, std::string& error,
+                                       std::chrono::milliseconds timeout);
+
+// The cluster secret from [daemon] secret_file, for signing peer requests;
+// throws a usage error naming the setting (`what` needs it) when unusable.
+std::string cluster_secret(const Config& config, const std::string& what);
 
 std::vector<DaemonView> daemon_status(const Config& config, const GlobalOptions& options);
 // GET /status of one node's daemon (bounded by a short timeout).

@@ -41,7 +41,16 @@ bool wait_postmaster_gone(const std::string& data_directory, std::chrono::millis
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) {
         if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+bool wait_postmaster_stopped(const std::string& data_directory, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (running_postmaster(data_directory)) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return true;
 }

@@ -17,6 +17,10 @@ std::optional<long> running_postmaster(const std::string& data_directory);
 // not even as a zombie: PostgreSQL refuses to start while it does. True when gone.
 bool wait_postmaster_gone(const std::string& data_directory, std::chrono::milliseconds timeout);
 
+// Waits (bounded) until running_postmaster() finds none: the server has shut
+// down (a zombie not yet reaped counts as stopped). True when stopped.
+bool wait_postmaster_stopped(const std::string& data_directory, std::chrono::milliseconds timeout);
+
 // Removes everything inside `path`, keeping the directory itself.
 void clear_directory(const std::string& path);
 

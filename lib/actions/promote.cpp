@@ -69,11 +69,12 @@ void wait_until_writable(const pg::Connection& local) {
         if (std::chrono::steady_clock::now() >= deadline)
             throw Error(ExitCode::partial, "promotion was requested but the server is still in recovery after 60 s",
                         {}, "check the server log; run \"pgha cluster show\" to see the state");
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 
-// Re-points every other active standby to the new primary; failures are collected.
+}  // namespace
+
 void siblings_follow(const Config& config, const pg::Connection& primary, const std::vector<NodeRecord>& records,
                      const NodeRecord& self, PromoteOutcome& outcome) {
     for (const auto& sibling : records) {
@@ -102,17 +103,17 @@ void siblings_follow(const Config& config, const pg::Connection& primary, const 
     }
 }
 
-}  // namespace
-
 PromoteOutcome promote_now(const Config& config, const pg::Connection& local, const std::vector<NodeRecord>& records,
                            std::optional<std::int64_t> elected_term, bool siblings) {
     auto self = std::find_if(records.begin(), records.end(), [&](const auto& r) { return r.node_id == config.node_id; });
     if (self == records.end())
         throw refused(fmt::format("this node (ID {}) is not registered", config.node_id));
     PromoteOutcome outcome;
-    auto promoted = local.exec("SELECT pg_promote(true, 60)");
+    // pg_promote(wait => true) looks only every 100 ms whether promotion has
+    // finished: signal, then watch more closely.
+    auto promoted = local.exec("SELECT pg_promote(false)");
     if (!promoted.boolean(0, 0))
-        throw Error(ExitCode::partial, "pg_promote() did not finish within 60 s", {},
+        throw Error(ExitCode::partial, "pg_promote() could not signal the server to promote", {},
                     "check the server log; the node may still finish promoting — see \"pgha cluster show\"");
     wait_until_writable(local);
     checkpoint(local);  // so pg_control (read by pg_rewind of the old primary) names the new timeline

@@ -29,6 +29,12 @@ struct PromoteOutcome {
 PromoteOutcome promote_now(const Config& config, const pg::Connection& local, const std::vector<NodeRecord>& records,
                            std::optional<std::int64_t> elected_term, bool siblings_follow);
 
+// Re-points every other active standby in `records` to `self`, the new primary
+// behind `primary`, without a restart, recording standby_follow for each; the
+// ones that cannot follow are added to outcome.failures.
+void siblings_follow(const Config& config, const pg::Connection& primary, const std::vector<NodeRecord>& records,
+                     const NodeRecord& self, PromoteOutcome& outcome);
+
 // Refuses (nothing changed) when this node is not a standby or another
 // registered primary is still reachable and writable (unless --force).
 PromoteOutcome promote_standby(const Config& config, const GlobalOptions& options, const PromoteOptions& promote);

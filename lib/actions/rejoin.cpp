@@ -115,6 +115,11 @@ Checks plan_checks(const Config& config, const GlobalOptions& options, const Rej
     checks.push_back(timeline_check(config, *target, plan.target_conninfo, plan.control, repluser, plan));
     plan.forced_rewind = rejoin.force_rewind && !plan.rewind_needed;
     if (rejoin.force_rewind) plan.rewind_needed = true;
+    if (plan.rewind_needed && !rejoin.allow_rewind)
+        checks.push_back({"no pg_rewind needed", false,
+                          "this node's WAL went past the point where the primary's timeline forked, and pg_rewind "
+                          "was not allowed",
+                          "rejoin it with pg_rewind: \"pgha node rejoin --force-rewind -d CONNINFO\" on this node"});
     if (plan.rewind_needed) {
         bool possible = plan.control.wal_log_hints || plan.control.data_checksums;
         checks.push_back({"pg_rewind is possible", possible,

@@ -11,6 +11,9 @@ namespace pgha {
 
 struct RejoinOptions {
     bool force_rewind = false;
+    // false: refuse rather than run pg_rewind (a switchover's clean handover
+    // never needs it; only its --force-rewind allows it).
+    bool allow_rewind = true;
 };
 
 struct RejoinOutcome {

@@ -12,7 +12,10 @@ namespace pgha {
 
 // stop_now: fencing — stop without waiting for clients or a checkpoint
 // (stop_command when configured, else pg_ctl -m immediate).
-enum class ServiceAction { start, stop, restart, reload, stop_now };
+// stop_signal: a clean stop whose end the caller watches itself
+// (stop_command when configured, else pg_ctl -m fast -W: pg_ctl's own wait
+// polls only every 100 ms, too coarse for a switchover's write gap).
+enum class ServiceAction { start, stop, restart, reload, stop_now, stop_signal };
 
 std::optional<ServiceAction> parse_service_action(const std::string& name);
 std::string to_string(ServiceAction action);

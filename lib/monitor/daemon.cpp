@@ -30,6 +30,7 @@
 #include "monitor/peer_messages.hpp"
 #include "monitor/state_store.hpp"
 #include "monitor/status.hpp"
+#include "monitor/switchover_peer.hpp"
 #include "monitor/workers.hpp"
 
 namespace pgha {
@@ -73,11 +74,12 @@ struct Daemon::Impl {
     std::optional<TimePoint> last_history_sample;
     std::optional<std::int64_t> led_term;  // the term this node last led as primary
     std::uint64_t round = 0;
+    SwitchoverPeer switchover;  // pgha standby switchover: hold and old-primary steps
 
     Impl(asio::io_context& io_, Config config_, std::string secret_)
         : io(io_), config(std::move(config_)), secret(std::move(secret_)), store(config.daemon.state_dir),
           durable(store.load()), voter(durable.voter, config.failover.lease_timeout, SteadyClock::now()),
-          router(secret), timer(io_), workers(io_) {
+          router(secret), timer(io_), workers(io_), switchover(workers, config, switchover_hooks()) {
         status.node_id = config.node_id;
         status.node_name = config.node_name;
         status.paused = durable.paused;
@@ -147,6 +149,19 @@ struct Daemon::Impl {
                    Access::peer);
         router.add("POST", "/peer/vote", [this](const HttpRequest& r) { return on_vote(r); }, Access::peer);
         router.add("POST", "/peer/pause", [this](const HttpRequest& r) { return on_pause(r); }, Access::peer);
+        switchover.add_routes(router);
+    }
+    SwitchoverPeer::Hooks switchover_hooks() {
+        return {[this] { return current_status(); },
+                [this](int node_id) -> std::optional<NodeRecord> {
+                    for (const auto& r : facts.records)
+                        if (r.node_id == node_id) return r;
+                    return std::nullopt;
+                },
+                [this] {  // a switchover step starts or ends: look again now
+                    status.writable = false;
+                    tick();
+                }};
     }
     static HttpResponse json(std::string body) { return {200, "application/json", std::move(body)}; }
 
@@ -161,7 +176,8 @@ struct Daemon::Impl {
     peer::State own_state() const {
         return {config.node_id, status.role,
                 (status.writable && !status.fenced) || facts.primary_writable,
-                status.lsn, config.priority, voter.record().term, durable.paused};
+                status.lsn, config.priority, voter.record().term,
+                durable.paused || switchover.hold_reason(SteadyClock::now()).has_value()};
     }
 
     HttpResponse on_heartbeat(const HttpRequest& request) {
@@ -193,6 +209,7 @@ struct Daemon::Impl {
             return json(peer::encode(peer::Reply{false, voter.record().term, config.node_id, std::move(reason)}));
         };
         if (status.writable && !status.fenced) return refuse("I am a running primary");
+        if (switchover.hold_reason(SteadyClock::now())) return refuse("a switchover holds automatic failover");
         if (facts.primary_writable && status.role == "standby") return refuse("I still see the primary");
         std::optional<Lsn> own_lsn = is_witness() || !status.postgres_up ? std::nullopt : status.lsn;
         auto reply = voter.on_vote_request({m.term, m.candidate_id, m.candidate_lsn}, own_lsn, SteadyClock::now());
@@ -285,9 +302,12 @@ struct Daemon::Impl {
 
         notice_role_mismatch();
         if (status.role == "primary") primary_round();
-        else if (status.fenced && rejoin_pending) auto_rejoin();
-        else if (status.fenced)
+        else if (status.fenced && rejoin_pending) {
+            if (!action_busy) auto_rejoin();
+        } else if (status.fenced)
             decided("fenced (" + status.fence_reason + "); PostgreSQL stays stopped: [fencing] auto_rejoin is off");
+        else if (auto why = switchover.owns_postgres(SteadyClock::now()); why && !local.reachable)
+            decided(*why);  // stopped by a switchover, not crashed: no lease release
         else if (was_primary && !local.reachable) release_lease();
         else if (status.role == "standby") standby_round();
         else if (status.role == "witness") decided("no action: witness, voting only");
@@ -323,6 +343,9 @@ struct Daemon::Impl {
         // became primary; a newer term known to its voter means someone else
         // was elected since (this node may even have voted for them).
         if (!facts.metadata_read) return decided("no action: this primary's pgha metadata cannot be read");
+        // Promoted by a switchover that has not recorded its new term yet.
+        if (facts.cluster.primary_node_id != config.node_id)
+            if (auto held = switchover.hold_reason(now)) return decided(*held);
         std::int64_t term = facts.cluster.primary_node_id == config.node_id ? facts.cluster.term : 0;
         led_term = term;
         if (voter.record().term > term)
@@ -364,7 +387,7 @@ struct Daemon::Impl {
     // `newer_term_exists`: another primary was elected, so with auto_rejoin this
     // node comes back as its standby; otherwise it stays stopped.
     void fence(const std::string& reason, bool newer_term_exists) {
-        if (action_busy) return;
+        if (action_busy || switchover.owns_postgres(SteadyClock::now())) return;
         status.fenced = true;
         status.fence_reason = reason;
         action_busy = true;
@@ -425,6 +448,7 @@ struct Daemon::Impl {
             return decided("no action: connected to the primary");
         }
         if (!lost_since) lost_since = now;
+        if (auto held = switchover.hold_reason(now)) return decided(*held);
         if (election_busy || action_busy) return;
         election::StandbySnapshot s = base_snapshot(now);
         // Guards that need no peers first: ask the peers only when they pass.

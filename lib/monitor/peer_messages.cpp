@@ -2,40 +2,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http/router.hpp"
+#include "http/json_body.hpp"
 
 namespace pgha::peer {
 namespace {
 
 using json = nlohmann::json;
+using json_body::field;
+using json_body::lsn_field;
+using json_body::lsn_json;
 
-json parse(const std::string& body) {
-    try {
-        auto doc = json::parse(body);
-        if (!doc.is_object()) throw BadRequest("the body must be a JSON object");
-        return doc;
-    } catch (const json::exception& error) {
-        throw BadRequest(std::string("malformed JSON: ") + error.what());
-    }
-}
-
-template <typename T>
-T field(const json& doc, const char* name) {
-    try {
-        return doc.at(name).get<T>();
-    } catch (const json::exception&) {
-        throw BadRequest(std::string("missing or invalid field \"") + name + "\"");
-    }
-}
-
-json lsn_json(const std::optional<Lsn>& lsn) { return lsn ? json(format_lsn(*lsn)) : json(); }
-
-std::optional<Lsn> lsn_field(const json& doc, const char* name) {
-    if (!doc.contains(name) || doc[name].is_null()) return std::nullopt;
-    auto parsed = parse_lsn(field<std::string>(doc, name));
-    if (!parsed) throw BadRequest(std::string("field \"") + name + "\" is not an LSN");
-    return parsed;
-}
+json parse(const std::string& body) { return json_body::parse_object(body); }
 
 }  // namespace
 

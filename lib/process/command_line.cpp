@@ -1,5 +1,11 @@
 #include "process/command_line.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
 #include "core/error.hpp"
 
 namespace pgha {
@@ -40,6 +46,19 @@ std::vector<std::string> split_command(const std::string& command) {
     }
     if (in_word) argv.push_back(std::move(current));
     return argv;
+}
+
+std::optional<std::string> find_program(const std::string& program) {
+    if (program.find('/') != std::string::npos)
+        return ::access(program.c_str(), X_OK) == 0 ? std::optional(program) : std::nullopt;
+    if (const char* path = std::getenv("PATH")) {
+        std::stringstream dirs(path);
+        for (std::string dir; std::getline(dirs, dir, ':');) {
+            auto candidate = std::filesystem::path(dir) / program;
+            if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace pgha

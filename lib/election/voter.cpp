@@ -38,7 +38,9 @@ Reply Voter::on_vote_request(const VoteRequest& request, std::optional<Lsn> own_
     auto refuse = [&](std::string reason) { return Reply{false, record_.term, std::move(reason)}; };
     if (request.term < record_.term)
         return refuse(fmt::format("term {} is older than my term {}", request.term, record_.term));
-    if (!lease_expired(now))
+    if (now < standing_until_)
+        return refuse(fmt::format("I stand for election myself (term {})", record_.term));
+    if (!lease_expired(now) && leader_ != request.candidate_id)
         return refuse(fmt::format("I promised node {} not to vote for {} ms more", leader_.value_or(0),
                                   promise_remaining(now).count()));
     if (request.term == record_.term && record_.voted_for && *record_.voted_for != request.candidate_id)
@@ -47,6 +49,10 @@ Reply Voter::on_vote_request(const VoteRequest& request, std::optional<Lsn> own_
         return refuse(fmt::format("candidate is at {}, behind my {}", format_lsn(request.candidate_lsn),
                                   format_lsn(*own_lsn)));
     record_ = {request.term, request.candidate_id};
+    leader_ = request.candidate_id;
+    leader_term_ = request.term;
+    released_ = false;
+    promise_until_ = std::max(promise_until_, now + lease_timeout_);
     return {true, record_.term, fmt::format("vote for node {} in term {}", request.candidate_id, request.term)};
 }
 
@@ -54,8 +60,9 @@ void Voter::observe_term(std::int64_t term) {
     if (term > record_.term) record_ = {term, std::nullopt};
 }
 
-std::int64_t Voter::start_candidacy(int self_id) {
+std::int64_t Voter::start_candidacy(int self_id, TimePoint now) {
     record_ = {record_.term + 1, self_id};
+    standing_until_ = now + lease_timeout_;
     return record_.term;
 }
 

@@ -48,18 +48,25 @@ public:
     Millis promise_remaining(TimePoint now) const;
 
     // `own_lsn`: what this voter has received (nullopt for a witness).
+    // A vote is a promise as an acknowledgment is: a candidate that wins is
+    // writable as soon as it has promoted, before its first heartbeat, so the
+    // voter then votes for no other node until lease_timeout has passed (or the
+    // candidate releases its lease). The node it promised may ask again.
     Reply on_vote_request(const VoteRequest& request, std::optional<Lsn> own_lsn, TimePoint now);
 
     // A newer term seen elsewhere (metadata, a reply): adopt it, with no vote.
     void observe_term(std::int64_t term);
 
-    // This node becomes a candidate: a new term with a vote for itself.
-    std::int64_t start_candidacy(int self_id);
+    // This node becomes a candidate: a new term with a vote for itself, and
+    // for lease_timeout no vote for another node (its own vote counts towards
+    // its quorum like any other).
+    std::int64_t start_candidacy(int self_id, TimePoint now);
 
 private:
     VoterRecord record_;
     Millis lease_timeout_;
     TimePoint promise_until_;
+    TimePoint standing_until_{};  // its own candidacy
     std::optional<int> leader_;  // the primary of leader_term_
     std::int64_t leader_term_ = 0;
     bool released_ = false;

@@ -422,7 +422,7 @@ struct Daemon::Impl {
     }
 
     void run_election() {
-        auto term = voter.start_candidacy(config.node_id);
+        auto term = voter.start_candidacy(config.node_id, SteadyClock::now());
         try {
             persist_voter();
         } catch (const Error& error) {

@@ -87,7 +87,34 @@ TEST_CASE("one vote per term, never for a candidate behind the voter, never for 
     CHECK(voter.record().voted_for == 2);
     CHECK(voter.on_vote_request({5, 2, 100}, 50, later).granted);  // the same candidate again
     CHECK_FALSE(voter.on_vote_request({5, 3, 200}, 50, later).granted);
-    CHECK(voter.on_vote_request({6, 3, 200}, 50, later).granted);
+    CHECK(voter.on_vote_request({6, 3, 200}, 50, later + 10s).granted);  // once the vote's promise has run out
+}
+
+TEST_CASE("a vote is a promise: no vote for another node in a newer term before lease_timeout") {
+    // The winner of term 5 is writable as soon as it has promoted, before its
+    // first heartbeat: electing node 3 in term 6 meanwhile gives two primaries.
+    Voter voter({4, std::nullopt}, 10s, t0);
+    auto later = t0 + 20s;
+    REQUIRE(voter.on_vote_request({5, 2, 100}, 50, later).granted);
+    CHECK_FALSE(voter.lease_expired(later + 9s));
+    auto refused = voter.on_vote_request({6, 3, 200}, 50, later + 9s);
+    CHECK_FALSE(refused.granted);
+    CHECK_THAT(refused.reason, Catch::Matchers::Contains("promised node 2"));
+    CHECK(voter.on_vote_request({6, 2, 100}, 50, later + 9s).granted);  // the promised node may ask again
+    voter.on_release(6, 2);  // its PostgreSQL died: the promise goes with it
+    CHECK(voter.on_vote_request({7, 3, 200}, 50, later + 9s).granted);
+}
+
+TEST_CASE("a candidate votes for no other node while it stands") {
+    Voter voter({1, std::nullopt}, 10s, t0);
+    auto term = voter.start_candidacy(2, t0 + 11s);
+    CHECK(term == 2);
+    CHECK(voter.record().voted_for == 2);
+    auto refused = voter.on_vote_request({3, 3, 100}, 50, t0 + 12s);
+    CHECK_FALSE(refused.granted);
+    CHECK_THAT(refused.reason, Catch::Matchers::Contains("stand for election"));
+    CHECK(voter.lease_expired(t0 + 12s));  // its own candidacy does not stop it from standing again
+    CHECK(voter.on_vote_request({3, 3, 100}, 50, t0 + 21s).granted);
 }
 
 TEST_CASE("a witness votes without an LSN of its own") {

@@ -2,8 +2,8 @@
 
 namespace pgha::election {
 
-PrimaryLease::PrimaryLease(std::size_t voters, Millis lease_timeout, Millis safety_margin, TimePoint started)
-    : voters_(voters), lease_timeout_(lease_timeout), margin_(safety_margin), granted_from_(started) {}
+PrimaryLease::PrimaryLease(std::size_t voters, Millis lease_timeout, Millis safety_margin, TimePoint granted_at)
+    : voters_(voters), lease_timeout_(lease_timeout), margin_(safety_margin), granted_from_(granted_at) {}
 
 void PrimaryLease::round_sent(std::uint64_t round, TimePoint sent_at) {
     sent_[round] = sent_at;

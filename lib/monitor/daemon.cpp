@@ -62,6 +62,7 @@ struct Daemon::Impl {
     std::optional<TimePoint> lost_since;
     std::optional<TimePoint> last_primary_contact;
     std::uint64_t round = 0;
+    std::optional<std::pair<std::int64_t, TimePoint>> won;  // the term this node won, when it asked for votes
 
     Impl(asio::io_context& io_, Config config_, std::string secret_)
         : io(io_), config(std::move(config_)), secret(std::move(secret_)), store(config.daemon.state_dir),
@@ -276,8 +277,13 @@ struct Daemon::Impl {
         std::int64_t term = facts.cluster.primary_node_id == config.node_id ? facts.cluster.term : 0;
         if (voter.record().term > term)
             return fence(fmt::format("term {} is newer than the term {} I lead", voter.record().term, term), true);
-        if (!lease)
-            lease.emplace(voters(), config.failover.lease_timeout, lease_margin(config.failover.lease_timeout), now);
+        if (!lease) {
+            // The votes that elected this node are promises from when it asked for them.
+            auto granted_at = won && won->first == term ? won->second : now;
+            won.reset();
+            lease.emplace(voters(), config.failover.lease_timeout, lease_margin(config.failover.lease_timeout),
+                          granted_at);
+        }
         auto this_round = ++round;
         lease->round_sent(this_round, now);
         broadcast("/peer/heartbeat", peer::encode(peer::Heartbeat{term, config.node_id, this_round}),
@@ -422,7 +428,8 @@ struct Daemon::Impl {
     }
 
     void run_election() {
-        auto term = voter.start_candidacy(config.node_id, SteadyClock::now());
+        auto asked_at = SteadyClock::now();
+        auto term = voter.start_candidacy(config.node_id, asked_at);
         try {
             persist_voter();
         } catch (const Error& error) {
@@ -444,12 +451,13 @@ struct Daemon::Impl {
                           persist_voter();
                       }
                   },
-                  [this, grants, needed, term] {
+                  [this, grants, needed, term, asked_at] {
                       if (*grants < needed || voter.record().term != term) {
                           election_busy = false;
                           return decided(fmt::format("election of term {} lost: {} of {} votes", term, *grants, needed));
                       }
                       decided(fmt::format("won the election of term {} with {} votes: promoting", term, *grants));
+                      won = std::make_pair(term, asked_at);
                       workers.run([config = config, term, votes = *grants] { promote_elected(config, term, votes); },
                                   [this] {
                                       election_busy = false;

@@ -34,6 +34,10 @@ public:
     // once a round is acknowledged.
     PrimaryLease(std::size_t voters, Millis lease_timeout, Millis safety_margin, TimePoint granted_at);
 
+    // The active registered nodes changed (a node rejoined, registered or was
+    // deactivated): rounds sent from now on need a quorum of `voters`.
+    void set_voters(std::size_t voters) { voters_ = voters; }
+
     void round_sent(std::uint64_t round, TimePoint sent_at);
     void acknowledged(std::uint64_t round, int peer_id);
 
@@ -49,7 +53,11 @@ private:
     Millis lease_timeout_;
     Millis margin_;
     TimePoint granted_from_;  // send time of the newest round with a quorum
-    std::map<std::uint64_t, TimePoint> sent_;
+    struct Round {
+        TimePoint sent_at;
+        std::size_t voters;  // when it was sent
+    };
+    std::map<std::uint64_t, Round> sent_;
     std::map<std::uint64_t, std::set<int>> acks_;
 };
 

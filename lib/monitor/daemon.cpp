@@ -285,6 +285,7 @@ struct Daemon::Impl {
                           granted_at);
         }
         auto this_round = ++round;
+        lease->set_voters(voters());  // a node may have rejoined since the lease began
         lease->round_sent(this_round, now);
         broadcast("/peer/heartbeat", peer::encode(peer::Heartbeat{term, config.node_id, this_round}),
                   [this, this_round, term](const NodeRecord& peer, std::optional<HttpResponse> response) {

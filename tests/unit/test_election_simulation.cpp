@@ -14,6 +14,7 @@
 #include <deque>
 #include <iostream>
 #include <optional>
+#include <utility>
 
 #include "election_sim.hpp"
 
@@ -121,7 +122,7 @@ TEST_CASE("in thousands of simulated runs no two nodes hold a primary lease and 
     auto first = env_number("PGHA_SIM_FIRST_SEED").value_or(1);
     bool list = env_number("PGHA_SIM_LIST").value_or(0) != 0;
     Summary summary;
-    int reported = 0;
+    std::array<bool, kInvariants> reported{};  // one failing seed with its trace per invariant
     auto started = std::chrono::steady_clock::now();
     for (auto seed = first; seed < first + runs; ++seed) {
         auto run = run_simulation(seed, options);
@@ -131,7 +132,10 @@ TEST_CASE("in thousands of simulated runs no two nodes hold a primary lease and 
                                      run.topology, run.lease_holders_at_end, run.promotions, run.violations.size());
             for (const auto& violation : run.violations) std::cout << "  " << violation.what << '\n';
         }
-        if (!run.violations.empty() && reported++ < 3) report_failure(run, options);
+        bool first_of_its_kind = false;
+        for (const auto& violation : run.violations)
+            first_of_its_kind = !std::exchange(reported[int(violation.invariant)], true) || first_of_its_kind;
+        if (first_of_its_kind) report_failure(run, options);
     }
     auto line = summary.line(std::chrono::steady_clock::now() - started);
     std::cout << line << std::endl;

@@ -2,13 +2,13 @@
 
 namespace pgha::election {
 
-PrimaryLease::PrimaryLease(std::size_t voters, Millis lease_timeout, Millis safety_margin, TimePoint started)
-    : voters_(voters), lease_timeout_(lease_timeout), margin_(safety_margin), granted_from_(started) {}
+PrimaryLease::PrimaryLease(std::size_t voters, Millis lease_timeout, Millis safety_margin, TimePoint granted_at)
+    : voters_(voters), lease_timeout_(lease_timeout), margin_(safety_margin), granted_from_(granted_at) {}
 
 void PrimaryLease::round_sent(std::uint64_t round, TimePoint sent_at) {
-    sent_[round] = sent_at;
+    sent_[round] = {sent_at, voters_};
     // Rounds older than one lease can never extend it: forget them.
-    while (!sent_.empty() && sent_.begin()->second + lease_timeout_ < sent_at) {
+    while (!sent_.empty() && sent_.begin()->second.sent_at + lease_timeout_ < sent_at) {
         acks_.erase(sent_.begin()->first);
         sent_.erase(sent_.begin());
     }
@@ -19,7 +19,8 @@ void PrimaryLease::acknowledged(std::uint64_t round, int peer_id) {
     if (sent == sent_.end()) return;  // unknown or forgotten round: no credit
     auto& acks = acks_[round];
     acks.insert(peer_id);
-    if (acks.size() + 1 >= quorum(voters_) && sent->second > granted_from_) granted_from_ = sent->second;
+    if (acks.size() + 1 >= quorum(sent->second.voters) && sent->second.sent_at > granted_from_)
+        granted_from_ = sent->second.sent_at;
 }
 
 TimePoint PrimaryLease::expires_at() const { return granted_from_ + lease_timeout_; }

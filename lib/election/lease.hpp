@@ -6,7 +6,8 @@
 // passed since its acknowledgment. The primary counts its lease from the moment
 // it *sent* the newest round a quorum acknowledged (itself included), so its
 // lease always ends before any promise it relies on; it fences itself a safety
-// margin before that.
+// margin before that. The votes that elected it are such a round too (a vote is
+// a promise, see Voter): they were asked for before its first heartbeat.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -22,10 +23,20 @@ constexpr std::size_t quorum(std::size_t voters) { return voters / 2 + 1; }
 
 class PrimaryLease {
 public:
-    // `voters`: every active registered node, this one included. A daemon that
-    // starts counts its start as a sent round that a quorum acknowledged, just
-    // as every voter counts its own start as a promise (Voter).
-    PrimaryLease(std::size_t voters, Millis lease_timeout, Millis safety_margin, TimePoint started);
+    // `voters`: every active registered node, this one included.
+    // `granted_at`: when the requests a quorum granted were sent, so the lease
+    // lasts until granted_at + lease_timeout. For a primary that has just won
+    // an election, when it asked for the votes: counting from any later moment
+    // (its promotion, its first heartbeat) outlives the promises of its voters.
+    // A daemon that finds itself primary without an election (it started on a
+    // running primary, or after a manual promotion) has no such moment and
+    // passes its start, which no voter has promised: its lease is only backed
+    // once a round is acknowledged.
+    PrimaryLease(std::size_t voters, Millis lease_timeout, Millis safety_margin, TimePoint granted_at);
+
+    // The active registered nodes changed (a node rejoined, registered or was
+    // deactivated): rounds sent from now on need a quorum of `voters`.
+    void set_voters(std::size_t voters) { voters_ = voters; }
 
     void round_sent(std::uint64_t round, TimePoint sent_at);
     void acknowledged(std::uint64_t round, int peer_id);
@@ -42,7 +53,11 @@ private:
     Millis lease_timeout_;
     Millis margin_;
     TimePoint granted_from_;  // send time of the newest round with a quorum
-    std::map<std::uint64_t, TimePoint> sent_;
+    struct Round {
+        TimePoint sent_at;
+        std::size_t voters;  // when it was sent
+    };
+    std::map<std::uint64_t, Round> sent_;
     std::map<std::uint64_t, std::set<int>> acks_;
 };
 

@@ -32,6 +32,7 @@
 #include "monitor/status.hpp"
 #include "monitor/switchover_peer.hpp"
 #include "monitor/workers.hpp"
+#include "probe/probe.hpp"
 
 namespace pgha {
 namespace asio = boost::asio;
@@ -74,6 +75,7 @@ struct Daemon::Impl {
     std::optional<TimePoint> last_history_sample;
     std::optional<std::int64_t> led_term;  // the term this node last led as primary
     std::uint64_t round = 0;
+    std::optional<std::pair<std::int64_t, TimePoint>> won;  // the term this node won, when it asked for votes
     SwitchoverPeer switchover;  // pgha standby switchover: hold and old-primary steps
 
     Impl(asio::io_context& io_, Config config_, std::string secret_)
@@ -92,17 +94,17 @@ struct Daemon::Impl {
     Millis peer_timeout() const {
         return std::clamp(config.failover.monitor_interval, Millis(300), Millis(2000));
     }
+    // Every registered node votes, active or not: a failover deactivates the
+    // old primary, and a voter set that shrank with it would let two smaller
+    // quorums that do not overlap each elect a primary. Unregister a node that
+    // is gone for good.
     std::vector<NodeRecord> peers() const {
         std::vector<NodeRecord> out;
         for (const auto& r : facts.records)
-            if (r.active && r.node_id != config.node_id && !r.daemon_listen.empty()) out.push_back(r);
+            if (r.node_id != config.node_id && !r.daemon_listen.empty()) out.push_back(r);
         return out;
     }
-    std::size_t voters() const {
-        std::size_t n = 0;
-        for (const auto& r : facts.records) n += r.active ? 1 : 0;
-        return std::max<std::size_t>(n, 1);
-    }
+    std::size_t voters() const { return std::max<std::size_t>(facts.records.size(), 1); }
     bool is_witness() const {
         for (const auto& r : facts.records)
             if (r.node_id == config.node_id) return r.type == "witness";
@@ -208,10 +210,20 @@ struct Daemon::Impl {
         auto refuse = [&](std::string reason) {
             return json(peer::encode(peer::Reply{false, voter.record().term, config.node_id, std::move(reason)}));
         };
-        if (status.writable && !status.fenced) return refuse("I am a running primary");
         if (switchover.hold_reason(SteadyClock::now())) return refuse("a switchover holds automatic failover");
         if (facts.primary_writable && status.role == "standby") return refuse("I still see the primary");
-        std::optional<Lsn> own_lsn = is_witness() || !status.postgres_up ? std::nullopt : status.lsn;
+        // The local server is read afresh: WAL received since the last tick
+        // must count, or a candidate behind it could win. Bounded by the
+        // connect timeout; vote requests come only during an election.
+        std::optional<Lsn> own_lsn;
+        if (!is_witness()) {
+            auto local = observe(config.conninfo, std::chrono::seconds(2));
+            if (local.reachable && !local.in_recovery && !status.fenced) return refuse("I am a running primary");
+            if (local.reachable && !local.lsn) return refuse("cannot read my own WAL position");
+            if (!local.reachable && status.postgres_up)
+                return refuse("my PostgreSQL does not answer now: " + local.error);
+            own_lsn = local.reachable ? local.lsn : std::nullopt;
+        }
         auto reply = voter.on_vote_request({m.term, m.candidate_id, m.candidate_lsn}, own_lsn, SteadyClock::now());
         if (reply.granted) {
             try {
@@ -301,7 +313,10 @@ struct Daemon::Impl {
         }
 
         notice_role_mismatch();
-        if (status.role == "primary") primary_round();
+        // Promoted by its election, its metadata not yet written: not a primary
+        // of "term 0" that must fence.
+        if (status.role == "primary" && election_busy) decided("no action: promoting after my election");
+        else if (status.role == "primary") primary_round();
         else if (status.fenced && rejoin_pending) {
             if (!action_busy) auto_rejoin();
         } else if (status.fenced)
@@ -350,9 +365,15 @@ struct Daemon::Impl {
         led_term = term;
         if (voter.record().term > term)
             return fence(fmt::format("term {} is newer than the term {} I lead", voter.record().term, term), true);
-        if (!lease)
-            lease.emplace(voters(), config.failover.lease_timeout, lease_margin(config.failover.lease_timeout), now);
+        if (!lease) {
+            // The votes that elected this node are promises from when it asked for them.
+            auto granted_at = won && won->first == term ? won->second : now;
+            won.reset();
+            lease.emplace(voters(), config.failover.lease_timeout, lease_margin(config.failover.lease_timeout),
+                          granted_at);
+        }
         auto this_round = ++round;
+        lease->set_voters(voters());  // a node may have rejoined since the lease began
         lease->round_sent(this_round, now);
         broadcast("/peer/heartbeat", peer::encode(peer::Heartbeat{term, config.node_id, this_round}),
                   [this, this_round, term](const NodeRecord& peer, std::optional<HttpResponse> response) {
@@ -510,7 +531,8 @@ struct Daemon::Impl {
     }
 
     void run_election() {
-        auto term = voter.start_candidacy(config.node_id, SteadyClock::now());
+        auto asked_at = SteadyClock::now();
+        auto term = voter.start_candidacy(config.node_id, asked_at);
         try {
             persist_voter();
         } catch (const Error& error) {
@@ -532,15 +554,17 @@ struct Daemon::Impl {
                           persist_voter();
                       }
                   },
-                  [this, grants, needed, term] {
+                  [this, grants, needed, term, asked_at] {
                       if (*grants < needed || voter.record().term != term) {
                           election_busy = false;
                           return decided(fmt::format("election of term {} lost: {} of {} votes", term, *grants, needed));
                       }
                       decided(fmt::format("won the election of term {} with {} votes: promoting", term, *grants));
+                      won = std::make_pair(term, asked_at);
                       workers.run([config = config, term, votes = *grants] { promote_elected(config, term, votes); },
                                   [this] {
                                       election_busy = false;
+                                      ++action_generation;  // facts gathered while it promoted are stale
                                       lost_since.reset();
                                       ++status.failovers;
                                   });

@@ -56,6 +56,20 @@ TEST_CASE("a late acknowledgment of an old round never moves the lease backwards
     CHECK(lease.must_fence(t0 + 30s));
 }
 
+TEST_CASE("a round needs a quorum of the voters registered when it was sent") {
+    // A rejoined node makes four voters: two acknowledgments are no longer a quorum.
+    PrimaryLease lease(3, 10s, 1s, t0);
+    lease.round_sent(1, t0 + 1s);
+    lease.set_voters(4);
+    lease.round_sent(2, t0 + 2s);
+    lease.acknowledged(2, 2);
+    CHECK(lease.expires_at() == t0 + 10s);
+    lease.acknowledged(1, 2);  // round 1 went out to three voters
+    CHECK(lease.expires_at() == t0 + 11s);
+    lease.acknowledged(2, 3);
+    CHECK(lease.expires_at() == t0 + 12s);
+}
+
 TEST_CASE("a voter grants nothing while its promise to the primary holds") {
     Voter voter({1, std::nullopt}, 10s, t0);
     CHECK_FALSE(voter.on_vote_request({2, 3, 100}, 50, t0 + 5s).granted);  // start counts as a promise

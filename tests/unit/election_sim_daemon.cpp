@@ -1,0 +1,429 @@
+// The daemon of lib/monitor/daemon.cpp, step for step: the same guards in the
+// same order, the same calls into lib/election, the voter's record persisted at
+// the same moments. Functions are named after Daemon::Impl's. What the real
+// daemon does on a worker thread (gathering facts, fencing, promoting,
+// rejoining) is a job: an event some simulated time later.
+#include "election_sim_world.hpp"
+
+namespace pgha::sim {
+using namespace election;
+
+namespace {
+
+Millis lease_margin(Millis lease_timeout) { return std::max(Millis(200), lease_timeout / 5); }
+
+}  // namespace
+
+const char* role_name(Role role) {
+    switch (role) {
+    case Role::primary: return "primary";
+    case Role::standby: return "standby";
+    case Role::witness: return "witness";
+    case Role::unknown: break;
+    }
+    return "unknown";
+}
+
+// ---- helpers
+
+std::vector<int> World::peers(const Daemon& d, int self) const {
+    std::vector<int> out;
+    if (!d.have_records) return out;
+    for (int id = 1; id <= n_; ++id)
+        if (id != self) out.push_back(id);  // every registered node, active or not
+    return out;
+}
+
+std::size_t World::voters(const Daemon& d) const {
+    std::size_t count = 0;
+    if (d.have_records)
+        for (int id = 1; id <= n_; ++id) ++count;  // every registered node: a deactivated old primary still counts
+    return std::max<std::size_t>(count, 1);
+}
+
+bool World::is_witness(const Daemon& d, int self) const {
+    return d.have_records && d.records[self].type == NodeType::witness;
+}
+
+void World::persist(Node& n) { n.persisted = n.daemon->voter.record(); }
+
+void World::decided(Node& n, std::string sentence) {
+    auto& d = *n.daemon;
+    if (sentence != d.last_decision) note(n.id, "{}", sentence);
+    d.last_decision = std::move(sentence);
+}
+
+void World::broadcast(Node& n, PendingCall call, Message request) {
+    auto& d = *n.daemon;
+    auto targets = peers(d, n.id);
+    if (targets.empty()) return on_all_answered(n, call);
+    call.id = d.next_call++;
+    call.waiting = targets;
+    request.call = call.call;
+    request.call_id = call.id;
+    request.sender = n.id;
+    d.calls.push_back(std::move(call));
+    auto peer_timeout = std::clamp(options_.monitor_interval, Millis(300), Millis(2000)).count();
+    for (int peer : targets) {
+        send_request(n, peer, request);
+        auto timeout = make(Ev::timeout, peer_timeout, n.id);
+        timeout.peer = peer;
+        timeout.msg.call_id = request.call_id;
+        schedule(timeout);
+    }
+}
+
+// ---- the tick
+
+void World::start_daemon(Node& n) {
+    n.daemon.emplace(n.persisted, options_.lease_timeout, now_);
+    note(n.id, "pghad starts (term {}, voted for {})", n.persisted.term,
+         n.persisted.voted_for ? std::to_string(*n.persisted.voted_for) : "nobody");
+    tick(n);
+}
+
+void World::tick(Node& n) {
+    Time duration = 0;
+    n.daemon->gathered_generation = n.daemon->action_generation;
+    n.daemon->gathered = gather(n, duration);
+    schedule(make(Ev::facts, duration, n.id));
+}
+
+void World::on_facts(Node& n) {
+    auto& d = *n.daemon;
+    if (d.gathered_generation != d.action_generation || d.action_busy) return;  // stale: an action ran meanwhile
+    const Facts& f = d.gathered;
+    if (f.metadata_read) {  // unreadable metadata keeps the records of the last round
+        d.records = f.meta.nodes;
+        d.have_records = true;
+    }
+    d.metadata_read = f.metadata_read;
+    d.cluster_term = f.metadata_read ? f.meta.term : 0;
+    d.cluster_primary = f.metadata_read ? f.meta.primary_id : 0;
+    d.primary_writable = f.primary_writable;
+    if (f.metadata_read && f.meta.term > d.voter.record().term) {
+        d.voter.observe_term(f.meta.term);
+        persist(n);
+    }
+    d.postgres_up = f.reachable;
+    d.role = !f.reachable ? Role::unknown
+             : is_witness(d, n.id) ? Role::witness
+             : f.in_recovery ? Role::standby
+                             : Role::primary;
+    d.writable = f.reachable && !f.in_recovery && !is_witness(d, n.id);
+    d.lsn = f.lsn;
+    if (d.role == Role::standby && d.fenced) {
+        d.fenced = false;  // rejoined
+        d.rejoin_pending = false;
+    }
+
+    if (d.role == Role::primary && d.election_busy) decided(n, "no action: promoting after my election");
+    else if (d.role == Role::primary) primary_round(n);
+    else if (d.fenced && d.rejoin_pending) {
+        if (!d.action_busy) auto_rejoin(n);
+    } else if (d.was_primary && !f.reachable) release_lease(n);
+    else if (d.role == Role::standby) standby_round(n);
+    else if (d.role == Role::witness) decided(n, "no action: witness, voting only");
+    else decided(n, "no action: PostgreSQL is not reachable");
+    if (d.role != Role::primary) d.lease.reset();
+    d.was_primary = d.role == Role::primary || (d.was_primary && !f.reachable);
+}
+
+// ---- primary side
+
+void World::primary_round(Node& n) {
+    auto& d = *n.daemon;
+    d.released = false;
+    if (d.fenced) return fence(n, "PostgreSQL runs again on a fenced node", false);
+    if (!d.metadata_read) return decided(n, "no action: this primary's pgha metadata cannot be read");
+    std::int64_t term = d.cluster_primary == n.id ? d.cluster_term : 0;
+    if (d.voter.record().term > term)
+        return fence(n, fmt::format("term {} is newer than the term {} I lead", d.voter.record().term, term), true);
+    if (!d.lease) {
+        auto granted_at = d.won && d.won->first == term ? d.won->second : now_;
+        d.won.reset();
+        d.lease.emplace(voters(d), options_.lease_timeout, lease_margin(options_.lease_timeout), tp(granted_at));
+        note(n.id, "leads term {}: lease of {} voters until {:.3f} s", term, voters(d),
+             double((d.lease->expires_at() - tp(0)) / Millis(1)) / 1000);
+    }
+    if (auto [leader, inserted] = leaders_.emplace(term, n.id);
+        leader->second != n.id && second_leaders_.emplace(term, n.id).second)
+        violation(Invariant::one_leader_per_term,
+                  fmt::format("node {} leads term {}, which node {} led before", n.id, term, leader->second));
+    auto round = ++d.round;
+    d.lease->set_voters(voters(d));
+    d.lease->round_sent(round, tp(now_));
+    PendingCall call;
+    call.call = Call::heartbeat;
+    call.round = round;
+    call.term = term;
+    Message heartbeat;
+    heartbeat.term = term;
+    heartbeat.round = round;
+    broadcast(n, std::move(call), heartbeat);
+    if (voters(d) > 1 && d.lease->must_fence(tp(now_)))
+        return fence(n, fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
+                                    options_.lease_timeout.count()),
+                     false);
+    decided(n, fmt::format("no action: I am node {}, the primary of term {} with a lease", n.id, term));
+}
+
+void World::release_lease(Node& n) {
+    auto& d = *n.daemon;
+    if (d.released) return;
+    d.released = true;
+    ++result_.releases;
+    decided(n, "PostgreSQL of this primary is down: releasing the lease so that a standby can be elected");
+    PendingCall call;
+    call.call = Call::release;
+    Message release;
+    release.term = d.voter.record().term;
+    broadcast(n, std::move(call), release);
+}
+
+void World::fence(Node& n, const std::string& reason, bool newer_term_exists) {
+    auto& d = *n.daemon;
+    if (d.action_busy) return;
+    d.fenced = true;
+    d.action_busy = true;
+    ++result_.fences;
+    decided(n, "fencing: " + reason);
+    auto job = make(Ev::job, Time(uniform(50, 500)), n.id);  // fencing hook, then pg_ctl stop -m immediate
+    job.job = Job::fence;
+    job.flag = newer_term_exists;
+    schedule(job);
+}
+
+void World::auto_rejoin(Node& n) {
+    n.daemon->action_busy = true;
+    PendingCall call;
+    call.call = Call::state_for_rejoin;
+    broadcast(n, std::move(call), Message{});
+}
+
+// ---- standby side
+
+void World::standby_round(Node& n) {
+    auto& d = *n.daemon;
+    if (d.primary_writable) {
+        d.lost_since.reset();
+        return decided(n, "no action: connected to the primary");
+    }
+    if (!d.lost_since) d.lost_since = now_;
+    if (d.election_busy || d.action_busy) return;
+    auto s = base_snapshot(n);
+    if (auto early = check_local_guards(s)) return decided(n, early->reason);
+    d.election_busy = true;
+    PendingCall call;
+    call.call = Call::state_for_election;
+    broadcast(n, std::move(call), Message{});
+}
+
+StandbySnapshot World::base_snapshot(const Node& n) const {
+    const auto& d = *n.daemon;
+    StandbySnapshot s;
+    s.self_id = n.id;
+    s.upstream_connected = false;
+    s.upstream_lost_for = Millis(now_ - d.lost_since.value_or(now_));
+    s.failure_threshold = options_.reconnect_attempts * options_.reconnect_interval;
+    s.lease_expired = d.voter.lease_expired(tp(now_));
+    s.lease_remaining = d.voter.promise_remaining(tp(now_));
+    s.voters = voters(d);
+    s.maximum_lag = options_.maximum_lag_on_failover;
+    s.candidates.push_back({n.id, true, false, n.priority, d.lsn});
+    return s;
+}
+
+void World::on_peer_states(Node& n, const PendingCall& call) {
+    auto& d = *n.daemon;
+    auto s = base_snapshot(n);
+    for (const auto& [peer, state] : call.reports) {
+        s.peers.push_back({peer, state.has_value(), state && state->sees_primary});
+        bool witness = d.records[peer].type == NodeType::witness || (state && state->role == Role::witness);
+        s.candidates.push_back({peer, state && state->role == Role::standby, witness,
+                                state ? state->priority : node(peer).priority, state ? state->lsn : std::nullopt});
+    }
+    if (trace_) {
+        std::string seen;
+        for (const auto& [peer, state] : call.reports)
+            seen += state ? fmt::format(" {}={}/{}{}", peer, role_name(state->role),
+                                        state->lsn ? format_lsn(*state->lsn) : "-", state->sees_primary ? "/sees" : "")
+                          : fmt::format(" {}=?", peer);
+        note(n.id, "peers:{}", seen);
+    }
+    auto decision = decide_standby(s);
+    decided(n, decision.reason);
+    if (decision.action != Action::start_election) {
+        d.election_busy = false;
+        return;
+    }
+    run_election(n);
+}
+
+void World::run_election(Node& n) {
+    auto& d = *n.daemon;
+    auto term = d.voter.start_candidacy(n.id, tp(now_));
+    persist(n);
+    ++result_.elections;
+    PendingCall call;
+    call.call = Call::vote;
+    call.term = term;
+    call.needed = quorum(voters(d));
+    call.grants = 1;
+    call.asked_at = now_;
+    Message request;
+    request.term = term;
+    request.lsn = d.lsn.value_or(0);
+    decided(n, fmt::format("electing: asking for votes in term {} at LSN {} (need {} of {})", term,
+                           format_lsn(request.lsn), call.needed, voters(d)));
+    broadcast(n, std::move(call), request);
+}
+
+// ---- answers to this daemon's broadcasts
+
+void World::on_answer(Node& n, PendingCall& call, int peer, const std::optional<Message>& reply) {
+    auto& d = *n.daemon;
+    switch (call.call) {
+    case Call::heartbeat:
+        if (!reply || !d.lease) return;
+        if (reply->granted && reply->reply_term == call.term) d.lease->acknowledged(call.round, peer);
+        if (reply->reply_term > call.term && d.writable)
+            fence(n, fmt::format("node {} is in the newer term {}", peer, reply->reply_term), true);
+        return;
+    case Call::release: return;
+    case Call::state_for_election:
+        call.reports.emplace_back(peer, reply ? std::optional(reply->state) : std::nullopt);
+        return;
+    case Call::state_for_rejoin:
+        if (reply) call.reports.emplace_back(peer, reply->state);
+        return;
+    case Call::vote:
+        if (!reply) return;
+        if (reply->granted) ++call.grants;
+        if (reply->reply_term > d.voter.record().term) {
+            d.voter.observe_term(reply->reply_term);
+            persist(n);
+        }
+        return;
+    }
+}
+
+void World::on_all_answered(Node& n, const PendingCall& call) {
+    auto& d = *n.daemon;
+    switch (call.call) {
+    case Call::heartbeat:
+    case Call::release: return;
+    case Call::state_for_election: return on_peer_states(n, call);
+    case Call::state_for_rejoin: {
+        std::optional<std::pair<std::int64_t, int>> best;
+        for (const auto& [peer, state] : call.reports)
+            if (state->role == Role::primary && (!best || state->term > best->first)) best = {state->term, peer};
+        if (!best) {
+            d.action_busy = false;
+            return decided(n, "fenced; no newer primary among the peers yet: staying stopped, asking again");
+        }
+        d.rejoin_pending = false;
+        decided(n, fmt::format("fenced; rejoining as a standby of node {} (term {})", best->second, best->first));
+        auto job = make(Ev::job, Time(uniform(1000, 5000)), n.id);
+        job.job = Job::rejoin;
+        job.peer = best->second;
+        return schedule(job);
+    }
+    case Call::vote: {
+        if (call.grants < call.needed || d.voter.record().term != call.term) {
+            d.election_busy = false;
+            return decided(n, fmt::format("election of term {} lost: {} of {} votes", call.term, call.grants,
+                                          call.needed));
+        }
+        decided(n, fmt::format("won the election of term {} with {} votes: promoting", call.term, call.grants));
+        d.won = {call.term, call.asked_at};
+        auto job = make(Ev::job, Time(uniform(100, 1000)), n.id);  // connect, pg_promote(true, 60)
+        job.job = Job::promote;
+        job.term = call.term;
+        return schedule(job);
+    }
+    }
+}
+
+void World::job_done(Node& n, const Event& e) {
+    auto& d = *n.daemon;
+    switch (e.job) {
+    case Job::fence:
+        d.action_busy = false;
+        ++d.action_generation;
+        d.rejoin_pending = options_.auto_rejoin && e.flag;
+        if (d.rejoin_pending) auto_rejoin(n);
+        else if (e.flag) decided(n, "fenced: a newer primary exists and auto_rejoin is off");
+        return;
+    case Job::promote:
+    case Job::checkpoint:
+    case Job::siblings_follow:
+        d.election_busy = false;
+        ++d.action_generation;
+        d.lost_since.reset();
+        return;
+    case Job::rejoin:
+        d.action_busy = false;
+        ++d.action_generation;
+        return;
+    case Job::operator_rejoin:
+    case Job::operator_follow:
+    case Job::operator_start_standby: return;
+    }
+}
+
+// ---- requests from peers (the /peer/* routes)
+
+Message World::handle_request(Node& n, const Message& m) {
+    auto& d = *n.daemon;
+    Message reply;
+    reply.call = m.call;
+    reply.call_id = m.call_id;
+    reply.sender = n.id;
+    switch (m.call) {
+    case Call::heartbeat: {
+        auto before = d.voter.record().term;
+        auto r = d.voter.on_heartbeat(m.term, m.sender, tp(now_));
+        if (d.voter.record().term != before) persist(n);
+        if (d.writable && m.sender != n.id && m.term > before)
+            fence(n, fmt::format("node {} is primary in the newer term {}", m.sender, m.term), true);
+        reply.granted = r.granted;
+        reply.reply_term = r.term;
+        return reply;
+    }
+    case Call::release:
+        d.voter.on_release(m.term, m.sender);
+        note(n.id, "node {} released its lease of term {}", m.sender, m.term);
+        reply.granted = true;
+        reply.reply_term = d.voter.record().term;
+        return reply;
+    case Call::state_for_election:
+    case Call::state_for_rejoin:
+        reply.granted = true;
+        reply.reply_term = d.voter.record().term;
+        reply.state = {d.role, (d.writable && !d.fenced) || d.primary_writable, d.lsn, n.priority,
+                       d.voter.record().term};
+        return reply;
+    case Call::vote: {
+        reply.reply_term = d.voter.record().term;
+        // The local server is read afresh: the last tick's LSN may be behind.
+        bool up = n.pg.up, in_recovery = n.pg.in_recovery;
+        if (up && !in_recovery && !is_witness(d, n.id) && !d.fenced) return reply;  // "I am a running primary"
+        if (d.primary_writable && d.role == Role::standby) return reply;  // "I still see the primary"
+        std::optional<Lsn> own_lsn = is_witness(d, n.id) || !up ? std::nullopt : std::optional(n.pg.lsn);
+        auto r = d.voter.on_vote_request({m.term, m.sender, m.lsn}, own_lsn, tp(now_));
+        reply.granted = r.granted;
+        reply.reply_term = r.term;
+        note(n.id, "vote request of node {} in term {}: {}", m.sender, m.term, r.reason);
+        if (r.granted) {
+            persist(n);  // on disk before the reply announces it
+            auto voter_lsn = !n.witness && n.pg.up ? std::optional(n.pg.lsn) : std::nullopt;
+            grants_[{m.term, m.sender}].push_back({n.id, voter_lsn, own_lsn, node(m.sender).pg.lsn});
+        }
+        return reply;
+    }
+    }
+    return reply;
+}
+
+}  // namespace pgha::sim

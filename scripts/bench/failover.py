@@ -60,7 +60,10 @@ def one_failover(lab, daemons, primary, lost_host, table):
         kill_daemon(daemons[primary])
     os.kill(pid, signal.SIGKILL)
     new = wait_until(lambda: [n for n in writable(lab) if n != primary], 120, "failover")[0]
+    promoted = time.monotonic()
     first_ack = wait_until(lambda: len(writer.acked) > before and time.monotonic(), 60, "a write")
+    sibling = ({1, 2, 3} - {primary, new}).pop()
+    streaming = wait_until(lambda: streams_from(lab, sibling, new) and time.monotonic(), 60, "the sibling")
     time.sleep(0.5)
     acked = writer.stop()
     took = first_ack - fault
@@ -72,7 +75,12 @@ def one_failover(lab, daemons, primary, lost_host, table):
     lab.adopt_pid(primary)
     if lost_host:
         start_daemon(lab, daemons, primary)
-    return new, took, lost
+    return new, took, lost, streaming - promoted
+
+
+def streams_from(lab, standby, upstream):
+    r = lab.psql_run(standby, "SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'", timeout=5)
+    return r.returncode == 0 and r.stdout.strip() == str(lab.node(upstream).port)
 
 
 def idle_cost(daemons):
@@ -111,17 +119,19 @@ def main():
             time.sleep(3)
             primary = 1
             for fault in ("postmaster killed", "lost host"):
-                times, losses = [], []
+                times, losses, follows = [], [], []
                 for i in range(RUNS):
                     table = "bench_%s_%d" % ("host" if fault == "lost host" else "pm", i)
-                    primary, took, lost = one_failover(lab, daemons, primary, fault == "lost host", table)
+                    primary, took, lost, follow = one_failover(lab, daemons, primary, fault == "lost host", table)
                     times.append(took)
                     losses.append(lost)
+                    follows.append(follow)
                     time.sleep(2)
                 print("%-8s %-18s fault -> first acknowledged write: median %.2f s, max %.2f s; "
-                      "lost acknowledged writes: median %d, max %d (runs=%d)"
+                      "lost acknowledged writes: median %d, max %d; sibling streaming from the new primary "
+                      "after its promotion was seen: median %.2f s, max %.2f s (runs=%d)"
                       % (profile, fault, statistics.median(times), max(times), statistics.median(losses),
-                         max(losses), RUNS))
+                         max(losses), statistics.median(follows), max(follows), RUNS))
             if profile == "default":
                 idle_cost(daemons)
 

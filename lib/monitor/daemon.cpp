@@ -67,6 +67,7 @@ struct Daemon::Impl {
     bool released = false;
     bool stopping = false;
     bool ping_busy = false;  // fencing.mode = "ping": a check of the ping targets is running
+    TimePoint next_unfence_attempt{};  // after PostgreSQL failed to start when unfencing
     // Bumped whenever an action that changes the local PostgreSQL finishes:
     // facts gathered while it ran are stale and must not drive a decision.
     std::uint64_t action_generation = 0;
@@ -473,10 +474,11 @@ struct Daemon::Impl {
     void after_fenced_survey(const std::vector<std::pair<NodeRecord, peer::State>>& states) {
         const std::pair<NodeRecord, peer::State>* newest_primary = nullptr;
         auto newest_term = voter.record().term;
+        auto led = led_term.value_or(0);
         for (const auto& entry : states) {
             const auto& state = entry.second;
             newest_term = std::max(newest_term, state.term);
-            if (state.role == "primary" && state.sees_primary &&
+            if (state.role == "primary" && state.sees_primary && state.term > led &&
                 (!newest_primary || state.term > newest_primary->second.term))
                 newest_primary = &entry;
         }
@@ -484,7 +486,6 @@ struct Daemon::Impl {
             voter.observe_term(newest_term);
             persist_voter();
         }
-        auto led = led_term.value_or(0);
         if (newest_primary) {
             const auto& [record, state] = *newest_primary;
             if (!config.fencing.auto_rejoin)
@@ -500,6 +501,9 @@ struct Daemon::Impl {
             return decided(fmt::format("fenced ({}); term {} is newer than the term {} I led and its primary is not "
                                        "visible yet: PostgreSQL stays stopped, asking again",
                                        status.fence_reason, newest_term, led));
+        if (SteadyClock::now() < next_unfence_attempt)
+            return decided(fmt::format("fenced ({}); PostgreSQL did not start when unfencing: trying again later",
+                                       status.fence_reason));
         try_unfence(led, states.size());
     }
 
@@ -508,9 +512,6 @@ struct Daemon::Impl {
     // not to vote for lease_timeout), so PostgreSQL may run as primary again.
     void try_unfence(std::int64_t led, std::size_t answered) {
         auto sent_at = SteadyClock::now();
-        if (!voter.on_heartbeat(led, config.node_id, sent_at).granted)
-            return decided(fmt::format("fenced ({}); my own voter refuses term {}: PostgreSQL stays stopped",
-                                       status.fence_reason, led));
         action_busy = true;
         auto acks = std::make_shared<std::size_t>(1);
         broadcast("/peer/heartbeat", peer::encode(peer::Heartbeat{led, config.node_id, ++round}),
@@ -521,7 +522,9 @@ struct Daemon::Impl {
                   },
                   [this, acks, led, sent_at, answered] {
                       auto needed = election::quorum(voters());
-                      if (*acks < needed || voter.record().term != led) {
+                      // Its own acknowledgment last: a failed attempt must not stop it voting for another.
+                      if (*acks < needed || voter.record().term != led ||
+                          !voter.on_heartbeat(led, config.node_id, SteadyClock::now()).granted) {
                           action_busy = false;
                           return decided(fmt::format("fenced ({}); no newer primary among the {} peers that answer, "
                                                      "but only {} of {} voters acknowledge my term {} (a quorum is "
@@ -538,7 +541,11 @@ struct Daemon::Impl {
                                   },
                                   [this, started] {
                                       action_done();
-                                      if (!*started) return;
+                                      if (!*started) {
+                                          next_unfence_attempt = SteadyClock::now() + std::max(
+                                              Millis(10000), 10 * config.failover.monitor_interval);
+                                          return;
+                                      }
                                       status.fenced = false;
                                       status.fence_reason.clear();
                                   });

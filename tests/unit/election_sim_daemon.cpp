@@ -176,7 +176,7 @@ void World::release_lease(Node& n) {
     PendingCall call;
     call.call = Call::release;
     Message release;
-    release.term = d.voter.record().term;
+    release.term = d.led_term ? *d.led_term : d.voter.record().term;  // voters honour only their term's leader
     broadcast(n, std::move(call), release);
 }
 

@@ -499,6 +499,7 @@ Message World::handle_request(Node& n, const Message& m) {
         bool up = n.pg.up, in_recovery = n.pg.in_recovery;
         if (up && !in_recovery && !is_witness(d, n.id) && !d.fenced) return reply;  // "I am a running primary"
         if (d.primary_writable && d.role == Role::standby) return reply;  // "I still see the primary"
+        if (!is_witness(d, n.id) && !up && d.postgres_up) return reply;  // "my PostgreSQL does not answer now"
         std::optional<Lsn> own_lsn = is_witness(d, n.id) || !up ? std::nullopt : std::optional(n.pg.lsn);
         auto r = d.voter.on_vote_request({m.term, m.sender, m.lsn}, own_lsn, tp(now_));
         reply.granted = r.granted;

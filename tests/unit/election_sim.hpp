@@ -87,6 +87,7 @@ struct RunResult {
     int unfence_rounds = 0;  // heartbeat rounds a fenced node sent to take its lease back
     int unfences = 0;        // PostgreSQL started as primary again by a fenced node (fencing_lifted)
     bool ended_unfenced = false;  // the one lease holder at the end runs as primary through an unfence
+    int unfences_refenced = 0;    // ...of which its first primary round found its lease lost and fenced again
     int releases = 0;
     int host_crashes = 0;
     int postgres_crashes = 0;

@@ -3,6 +3,8 @@
 // the same moments. Functions are named after Daemon::Impl's. What the real
 // daemon does on a worker thread (gathering facts, fencing, promoting,
 // rejoining) is a job: an event some simulated time later.
+#include <utility>
+
 #include "election_sim_world.hpp"
 
 namespace pgha::sim {
@@ -139,6 +141,9 @@ void World::primary_round(Node& n) {
     d.led_term = term;
     if (d.voter.record().term > term)
         return fence(n, fmt::format("term {} is newer than the term {} I lead", d.voter.record().term, term));
+    if (d.lease && d.won && d.won->first == term)
+        note(n.id, "unfenced with the lease of before it fenced (last acknowledged round sent at {:.3f} s)",
+             double((d.lease->expires_at() - tp(0) - options_.lease_timeout) / Millis(1)) / 1000);
     if (!d.lease) {
         auto granted_at = d.won && d.won->first == term ? d.won->second : now_;
         d.won.reset();
@@ -161,6 +166,8 @@ void World::primary_round(Node& n) {
     heartbeat.term = term;
     heartbeat.round = round;
     broadcast(n, std::move(call), heartbeat);
+    if (std::exchange(d.unfenced_just_now, false) && voters(d) > 1 && d.lease->must_fence(tp(now_)))
+        ++result_.unfences_refenced;
     if (voters(d) > 1 && d.lease->must_fence(tp(now_)))
         return fence(n, fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
                                     options_.lease_timeout.count()));
@@ -453,6 +460,7 @@ void World::job_done(Node& n, const Event& e) {
         if (!e.flag) return;  // PostgreSQL did not start
         d.fenced = false;
         d.fence_reason.clear();
+        d.unfenced_just_now = true;
         return;
     case Job::operator_rejoin:
     case Job::operator_follow:

@@ -47,6 +47,9 @@ struct Options {
     Millis chaos_from{15'000};     // faults start here...
     Millis final_heal{120'000};    // ...and end here: links heal, hosts restart
     Millis mean_fault_interval{6'000};
+    // How long starting a fenced primary's PostgreSQL again takes at most
+    // (unfence: crash recovery after the immediate stop); from 1 s.
+    Millis unfence_start_max{5'000};
     // The daemon's settings ([failover] and [fencing] defaults of the config).
     Millis monitor_interval{1000};
     int reconnect_attempts = 3;

@@ -415,7 +415,8 @@ void World::on_all_answered(Node& n, const PendingCall& call) {
                                "starting PostgreSQL as primary again",
                                call.grants, voters(d), call.term));
         d.won = {call.term, call.asked_at};  // the lease counts from this round
-        auto job = make(Ev::job, Time(uniform(1000, 5000)), n.id);  // unfence_node: start, crash recovery
+        auto job = make(Ev::job, Time(uniform(1000, std::max<Time>(1000, options_.unfence_start_max.count()))),
+                        n.id);  // unfence_node: start, crash recovery
         job.job = Job::unfence;
         job.term = call.term;
         return schedule(job);

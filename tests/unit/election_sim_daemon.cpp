@@ -218,10 +218,11 @@ void World::after_fenced_survey(Node& n, const PendingCall& call) {
     auto& d = *n.daemon;
     const std::pair<int, std::optional<PeerState>>* newest_primary = nullptr;
     auto newest_term = d.voter.record().term;
+    auto led = d.led_term.value_or(0);
     for (const auto& entry : call.reports) {
         const auto& state = *entry.second;
         newest_term = std::max(newest_term, state.term);
-        if (state.role == Role::primary && state.sees_primary &&
+        if (state.role == Role::primary && state.sees_primary && state.term > led &&
             (!newest_primary || state.term > newest_primary->second->term))
             newest_primary = &entry;
     }
@@ -237,7 +238,6 @@ void World::after_fenced_survey(Node& n, const PendingCall& call) {
         d.voter.observe_term(newest_term);
         persist(n);
     }
-    auto led = d.led_term.value_or(0);
     if (newest_primary) {
         int peer = newest_primary->first;
         auto term = newest_primary->second->term;
@@ -256,6 +256,9 @@ void World::after_fenced_survey(Node& n, const PendingCall& call) {
         return decided(n, fmt::format("fenced ({}); term {} is newer than the term {} I led and its primary is not "
                                       "visible yet: PostgreSQL stays stopped, asking again",
                                       d.fence_reason, newest_term, led));
+    if (now_ < d.next_unfence_attempt)
+        return decided(n, fmt::format("fenced ({}); PostgreSQL did not start when unfencing: trying again later",
+                                      d.fence_reason));
     try_unfence(n, led, call.reports.size());
 }
 
@@ -264,9 +267,6 @@ void World::after_fenced_survey(Node& n, const PendingCall& call) {
 void World::try_unfence(Node& n, std::int64_t led, std::size_t answered) {
     auto& d = *n.daemon;
     auto sent_at = now_;
-    if (!d.voter.on_heartbeat(led, n.id, tp(sent_at)).granted)  // not persisted, as in the daemon
-        return decided(n, fmt::format("fenced ({}); my own voter refuses term {}: PostgreSQL stays stopped",
-                                      d.fence_reason, led));
     d.action_busy = true;
     ++result_.unfence_rounds;
     PendingCall call;
@@ -404,7 +404,10 @@ void World::on_all_answered(Node& n, const PendingCall& call) {
         return after_fenced_survey(n, call);
     case Call::unfence_heartbeat: {
         auto needed = quorum(voters(d));
-        if (call.grants < needed || d.voter.record().term != call.term) {
+        // Its own acknowledgment last (not persisted, as in the daemon): a failed
+        // attempt must not stop it voting for another.
+        if (call.grants < needed || d.voter.record().term != call.term ||
+            !d.voter.on_heartbeat(call.term, n.id, tp(now_)).granted) {
             d.action_busy = false;
             return decided(n, fmt::format("fenced ({}); no newer primary among the {} peers that answer, but only {} "
                                           "of {} voters acknowledge my term {} (a quorum is {}): PostgreSQL stays "
@@ -458,7 +461,10 @@ void World::job_done(Node& n, const Event& e) {
     case Job::unfence:
         d.action_busy = false;
         ++d.action_generation;
-        if (!e.flag) return;  // PostgreSQL did not start
+        if (!e.flag) {  // PostgreSQL did not start (never, in the simulation)
+            d.next_unfence_attempt = now_ + std::max(Millis(10'000), 10 * options_.monitor_interval).count();
+            return;
+        }
         d.fenced = false;
         d.fence_reason.clear();
         d.unfenced_just_now = true;

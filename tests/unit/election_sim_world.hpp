@@ -142,6 +142,7 @@ struct Daemon {
     std::uint64_t gathered_generation = 0;
     std::optional<std::pair<std::int64_t, Time>> won;  // the term it won, when it asked for votes
     bool unfenced_just_now = false;  // for RunResult::unfences_refenced only
+    Time next_unfence_attempt = 0;   // after PostgreSQL failed to start when unfencing
     std::vector<PendingCall> calls;
     std::uint32_t next_call = 1;
     std::string last_decision;

@@ -67,6 +67,7 @@ struct Summary {
     Millis overlap{0};
     std::vector<Millis> gaps;
     std::uint64_t elections = 0, promotions = 0, fences = 0, releases = 0, crashes = 0, events = 0;
+    std::uint64_t unfence_rounds = 0, unfences = 0, unfences_refenced = 0, runs_unfencing = 0, ended_unfenced = 0;
 
     void add(const RunResult& run) {
         ++runs;
@@ -83,6 +84,11 @@ struct Summary {
         releases += std::uint64_t(run.releases);
         crashes += std::uint64_t(run.host_crashes + run.postgres_crashes);
         events += run.events;
+        unfence_rounds += std::uint64_t(run.unfence_rounds);
+        unfences += std::uint64_t(run.unfences);
+        unfences_refenced += std::uint64_t(run.unfences_refenced);
+        runs_unfencing += run.unfences > 0 ? 1 : 0;
+        ended_unfenced += run.ended_unfenced ? 1 : 0;
     }
 
     std::uint64_t violating(Invariant invariant) const { return runs_violating[int(invariant)]; }
@@ -99,7 +105,10 @@ struct Summary {
             runs, failed_runs, kinds, 100.0 * double(recovered) / double(std::max<std::uint64_t>(runs, 1)),
             double(percentile(gaps, 0.5).count()) / 1000, double(percentile(gaps, 0.9).count()) / 1000, gaps.size(),
             elections, promotions, fences, releases, crashes, events, wall.count(),
-            1000 * wall.count() / double(std::max<std::uint64_t>(runs, 1)));
+            1000 * wall.count() / double(std::max<std::uint64_t>(runs, 1))) +
+               fmt::format("; unfencing: {} heartbeat rounds of fenced nodes, {} unfences in {} runs ({} fenced again at "
+                           "their first round), {} runs ended with an unfenced primary",
+                           unfence_rounds, unfences, runs_unfencing, unfences_refenced, ended_unfenced);
     }
 };
 

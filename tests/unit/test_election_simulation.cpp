@@ -3,6 +3,7 @@
 //   PGHA_SIM_FIRST_SEED=s   the first seed (default 1)
 //   PGHA_SIM_SEED=s         run only seed s and print its full trace
 //   PGHA_SIM_LIST=1         print one line per run
+//   PGHA_SIM_UNFENCE_START_MS=ms  an unfence's start takes up to this long (default 5000)
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -117,6 +118,7 @@ struct Summary {
 TEST_CASE("in thousands of simulated runs no two nodes hold a primary lease and no promotion loses a voter's WAL",
           "[simulation]") {
     Options options;
+    if (auto ms = env_number("PGHA_SIM_UNFENCE_START_MS")) options.unfence_start_max = Millis(*ms);
     if (auto seed = env_number("PGHA_SIM_SEED")) {
         Trace print = [](const std::string& line) { std::cout << line << '\n'; };
         auto run = run_simulation(*seed, options, &print);

@@ -95,6 +95,7 @@ struct RunResult {
     int promotions = 0;  // pg_promote done after a won election
     int fences = 0;
     int unfence_starts = 0;  // servers of fenced nodes started in recovery to unfence (step 1)
+    int unfence_starts_lost = 0;  // ...whose server went down before it replayed (polled until the replay timeout)
     int unfence_rounds = 0;  // heartbeat rounds a fenced node sent to take its lease back (step 2)
     int unfences = 0;        // promoted within the new lease by a fenced node (fencing_lifted)
     int unfences_late = 0;   // promotions that ended after the new lease's margin (stopped again)

@@ -512,6 +512,7 @@ void World::job_done(Node& n, const Event& e) {
             return unfence_stop(n, why, why, Time(uniform(50, 500)));
         }
         if (now_ < e.started + 600'000) {  // its server crashed: it polls on until the replay timeout
+            ++result_.unfence_starts_lost;
             auto again = e;
             again.at = e.started + 600'000;
             return schedule(again);

@@ -69,7 +69,7 @@ struct Summary {
     Millis overlap{0};
     std::vector<Millis> gaps;
     std::uint64_t elections = 0, promotions = 0, fences = 0, releases = 0, crashes = 0, events = 0;
-    std::uint64_t unfence_starts = 0, unfence_rounds = 0, unfences = 0, unfences_late = 0, unfences_refenced = 0,
+    std::uint64_t unfence_starts = 0, unfence_starts_lost = 0, unfence_rounds = 0, unfences = 0, unfences_late = 0, unfences_refenced = 0,
                   stale_leases = 0, runs_unfencing = 0, ended_unfenced = 0;
 
     void add(const RunResult& run) {
@@ -88,6 +88,7 @@ struct Summary {
         crashes += std::uint64_t(run.host_crashes + run.postgres_crashes);
         events += run.events;
         unfence_starts += std::uint64_t(run.unfence_starts);
+        unfence_starts_lost += std::uint64_t(run.unfence_starts_lost);
         unfence_rounds += std::uint64_t(run.unfence_rounds);
         unfences += std::uint64_t(run.unfences);
         unfences_late += std::uint64_t(run.unfences_late);
@@ -112,11 +113,11 @@ struct Summary {
             double(percentile(gaps, 0.5).count()) / 1000, double(percentile(gaps, 0.9).count()) / 1000, gaps.size(),
             elections, promotions, fences, releases, crashes, events, wall.count(),
             1000 * wall.count() / double(std::max<std::uint64_t>(runs, 1))) +
-               fmt::format("; unfencing: {} starts in recovery, {} heartbeat rounds of fenced nodes, {} unfences in {} "
-                           "runs ({} fenced again at their first round), {} promotions ended after the margin and "
-                           "were stopped, {} primary rounds on a lease from before fencing, {} runs ended with an "
-                           "unfenced primary",
-                           unfence_starts, unfence_rounds, unfences, runs_unfencing, unfences_refenced, unfences_late,
+               fmt::format("; unfencing: {} starts in recovery ({} lost their server before it replayed), {} "
+                           "heartbeat rounds of fenced nodes, {} unfences in {} runs ({} fenced again at their first "
+                           "round), {} promotions ended after the margin and were stopped, {} primary rounds on a "
+                           "lease from before fencing, {} runs ended with an unfenced primary",
+                           unfence_starts, unfence_starts_lost, unfence_rounds, unfences, runs_unfencing, unfences_refenced, unfences_late,
                            stale_leases, ended_unfenced);
     }
 };

@@ -69,8 +69,8 @@ struct Summary {
     Millis overlap{0};
     std::vector<Millis> gaps;
     std::uint64_t elections = 0, promotions = 0, fences = 0, releases = 0, crashes = 0, events = 0;
-    std::uint64_t unfence_starts = 0, unfence_starts_lost = 0, unfence_rounds = 0, unfences = 0, unfences_late = 0, unfences_refenced = 0,
-                  stale_leases = 0, runs_unfencing = 0, ended_unfenced = 0;
+    std::uint64_t unfence_starts = 0, unfence_starts_lost = 0, unfence_rounds = 0, unfences = 0, unfences_late = 0,
+                  unfences_refenced = 0, stale_leases = 0, runs_unfencing = 0, ended_unfenced = 0;
 
     void add(const RunResult& run) {
         ++runs;
@@ -117,8 +117,8 @@ struct Summary {
                            "heartbeat rounds of fenced nodes, {} unfences in {} runs ({} fenced again at their first "
                            "round), {} promotions ended after the margin and were stopped, {} primary rounds on a "
                            "lease from before fencing, {} runs ended with an unfenced primary",
-                           unfence_starts, unfence_starts_lost, unfence_rounds, unfences, runs_unfencing, unfences_refenced, unfences_late,
-                           stale_leases, ended_unfenced);
+                           unfence_starts, unfence_starts_lost, unfence_rounds, unfences, runs_unfencing,
+                           unfences_refenced, unfences_late, stale_leases, ended_unfenced);
     }
 };
 

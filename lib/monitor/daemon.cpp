@@ -68,7 +68,7 @@ struct Daemon::Impl {
     bool released = false;
     bool stopping = false;
     bool ping_busy = false;  // fencing.mode = "ping": a check of the ping targets is running
-    TimePoint next_unfence_attempt{};  // after PostgreSQL failed to start when unfencing
+    TimePoint next_unfence_attempt{};  // an attempt to unfence failed: not again before this
     // Bumped whenever an action that changes the local PostgreSQL finishes:
     // facts gathered while it ran are stale and must not drive a decision.
     std::uint64_t action_generation = 0;

@@ -31,6 +31,7 @@ import os
 import select
 import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -228,6 +229,11 @@ def daemon_pid(proc):
     return kids[0] if kids else proc.pid
 
 
+def stamp(t=None):
+    t = time.time() if t is None else t
+    return time.strftime("%H:%M:%S", time.localtime(t)) + ".%03d" % int((t % 1) * 1000)
+
+
 def wait_until(pred, timeout, what, interval=0.2):
     deadline = time.monotonic() + timeout
     while True:
@@ -300,13 +306,37 @@ class Cluster:
             self.lab.close()
 
     def start_daemon(self, i):
-        node = self.lab.node(i)
-        self.daemons[i] = self.lab.spawn(i, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
+        """pghad in node i's namespace; its output goes to node i's
+        pghad.log with the wall-clock time (ms) of every line."""
+        lab, node = self.lab, self.lab.node(i)
+        p = subprocess.Popen(lab.node_cmd(i, [PGHAD, "-f", node.config]), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=lab._env(), cwd=lab.dir,
+                             start_new_session=True)
+        lab.spawned.append((i, p))
+        lab._save_state()
+        self.daemons[i] = p
+
+        def copy(out=p.stdout, path=os.path.join(node.dir, "pghad.log")):
+            with open(path, "a") as f:
+                for line in iter(out.readline, b""):
+                    f.write("%s %s" % (stamp(), line.decode(errors="replace")))
+                    f.flush()
+        threading.Thread(target=copy, daemon=True).start()
         wait_until(lambda: http(node, "/health")[0] is not None, 15, "pghad of %s" % node.name)
 
+    def log_size(self, i):
+        try:
+            return os.path.getsize(os.path.join(self.lab.node(i).dir, "pghad.log"))
+        except OSError:
+            return 0
+
     def daemon_log(self, i, since=None, grep=None, tail=40):
+        """Lines of node i's daemon log (from byte offset `since`), those
+        containing one of `grep`, the last `tail`."""
         try:
             with open(os.path.join(self.lab.node(i).dir, "pghad.log"), errors="replace") as f:
+                if since:
+                    f.seek(since)
                 lines = f.readlines()
         except OSError:
             return []
@@ -322,7 +352,7 @@ class Cluster:
     def writable(self, skip=()):
         out = []
         for i in self.data_nodes:
-            if i in skip or any(f[0] == i for f in self.frozen):
+            if i in skip or any(f[0] == i and f[2] for f in self.frozen):
                 continue
             try:
                 if self.sql(i, "SELECT pg_is_in_recovery()", timeout=4) == "f":
@@ -393,7 +423,7 @@ class Cluster:
     def freeze_daemon(self, i):
         pid = daemon_pid(self.daemons[i])
         os.kill(pid, signal.SIGSTOP)
-        self.frozen.append((i, [pid]))
+        self.frozen.append((i, [pid], False))
 
     def freeze_node(self, i):
         """SIGSTOP the postmaster, then every one of its children, and the daemon."""
@@ -415,11 +445,11 @@ class Cluster:
                 pids.append(p)
             except ProcessLookupError:
                 pass
-        self.frozen.append((i, pids))
+        self.frozen.append((i, pids, True))
 
     def thaw(self):
         """SIGCONT everything frozen, all at once (as a resumed VM would)."""
-        for _, pids in self.frozen:
+        for _, pids, _ in self.frozen:
             for p in pids:
                 try:
                     os.kill(p, signal.SIGCONT)
@@ -443,6 +473,8 @@ class Result:
         self.double = 0
         self.double_window = None        # last "late" ack - first ack of the newer primary
         self.converge = None             # heal -> converged
+        self.max_gap = None              # longest time without any acknowledged write (fault..end)
+        self.decisions = []              # the daemons' key log lines during the run
         self.events = []
         self.notes = []
         self.problems = []
@@ -451,9 +483,10 @@ class Result:
     def summary(self):
         if self.skipped:
             return "%s: skipped: %s" % (self.name, self.skipped)
-        return ("%s: primary node%s -> node%s, failovers %d, writable after %s, acked %d (%s), lost %d, "
-                "double-primary moments %d%s, converged %s after heal%s%s" % (
+        return ("%s: primary node%s -> node%s, failovers %d, writable after %s, longest write gap %s, "
+                "acked %d (%s), lost %d, double-primary moments %d%s, converged %s after heal%s%s" % (
                     self.name, self.old_primary, self.final_primary, self.failovers, fmt_s(self.time_to_writable),
+                    "-" if self.max_gap is None else "%.2f s" % self.max_gap,
                     self.acked, ", ".join("node%s %d" % kv for kv in sorted(self.per_node.items())), self.lost,
                     self.double, "" if self.double_window is None else " (window %.3f s)" % self.double_window,
                     fmt_s(self.converge), "".join("; " + n for n in self.notes),
@@ -509,6 +542,7 @@ def run_scenario(c, sc, log=None):
         wait_until(lambda: c.sql(s, "SELECT to_regclass('%s') IS NOT NULL" % table) == "t", 20,
                    "the table on node%d" % s)
     ev0 = c.max_event_id(p)
+    log0 = {i: c.log_size(i) for i in range(1, lab.n + 1)}
     ports = {lab.node(i).port: i for i in c.data_nodes}
     acks = Acks(ports)
     opts = "connect_timeout=2 tcp_user_timeout=2000 keepalives_idle=1 keepalives_interval=1 keepalives_count=2"
@@ -521,7 +555,8 @@ def run_scenario(c, sc, log=None):
     try:
         wait_until(lambda: any(a[2] == p for a in acks.acked), 10, "a first write on node%d" % p)
         time.sleep(0.5)
-        log("[%s] %s: fault on primary node%d (%s)" % (time.strftime("%H:%M:%S"), sc.name, p, sc.doc))
+        log("[%s] %s: fault on primary node%d (%s)" % (stamp(), sc.name, p, sc.doc))
+        res.notes.append("fault at %s" % stamp())
         t_fault = time.monotonic()
         sc.fault(c, p, standbys)
         if isinstance(sc.hold, tuple):
@@ -537,7 +572,8 @@ def run_scenario(c, sc, log=None):
         (sc.heal or (lambda c: None))(c)
         c.thaw()
         c.net.heal()
-        log("[%s] %s: healed after %.1f s" % (time.strftime("%H:%M:%S"), sc.name, t_heal - t_fault))
+        log("[%s] %s: healed after %.1f s" % (stamp(), sc.name, t_heal - t_fault))
+        res.notes.append("healed at %s" % stamp())
         try:
             final = wait_until(c.converged, 90, "the cluster to converge after heal", interval=0.3)
             res.converge = time.monotonic() - t_heal
@@ -558,12 +594,19 @@ def run_scenario(c, sc, log=None):
     others = [a[4] for a in acked if a[2] != p and a[4] > t_fault]
     res.time_to_writable = (min(others) - t_fault) if others else None
     res.double, res.double_window = double_primary(acked)
+    times = sorted([t_fault] + [a[4] for a in acked if a[4] > t_fault])
+    res.max_gap = max(b - a for a, b in zip(times, times[1:])) if len(times) > 1 else None
+    for i in range(1, lab.n + 1):
+        for ln in c.daemon_log(i, since=log0[i], grep=DECISIONS, tail=1000):
+            res.decisions.append("node%d: %s" % (i, ln.strip()))
     if res.double:
         late = sorted((a for a in acked if a[2] == p), key=lambda a: a[4])[-3:]
         first_new = min(others) if others else None
-        res.notes.append("late acknowledgments by node%d: %s (new primary's first at +%.3f s)" % (
-            p, ", ".join("id %d sent +%.3f s acked +%.3f s" % (a[0], a[3] - t_fault, a[4] - t_fault) for a in late),
-            (first_new - t_fault) if first_new else -1))
+        res.notes.append("late acknowledgments by node%d: %s (times from the fault; new primary's first "
+                         "at +%.3f s; healed/resumed at +%.3f s)" % (
+                             p, ", ".join("id %d sent +%.3f s acked +%.3f s" % (
+                                 a[0], a[3] - t_fault, a[4] - t_fault) for a in late),
+                             (first_new - t_fault) if first_new else -1, t_heal - t_fault))
     if final:
         present = set(int(x) for x in (c.sql(final, "SELECT id FROM %s" % table, timeout=30) or "").split())
         lost = [a for a in acked if a[0] not in present]
@@ -580,19 +623,28 @@ def run_scenario(c, sc, log=None):
         res.problems.append("%d double-primary moments (window %.3f s)" % (res.double, res.double_window))
     if final and sc.new_primary is True and final == p:
         res.problems.append("node%d is still the primary" % p)
+    if sc.new_primary is True and (res.time_to_writable is None or res.time_to_writable > t_heal - t_fault):
+        res.problems.append("no other node acknowledged a write during the fault (%.1f s); first after %s" % (
+            t_heal - t_fault, fmt_s(res.time_to_writable)))
     if final and sc.new_primary is False and final != p:
         res.problems.append("the primary moved from node%d to node%d" % (p, final))
     if sc.after and final:
         sc.after(c, p, res)
+    if res.problems or res.double:
+        res.notes.append("daemon decisions during the run:\n    " + "\n    ".join(res.decisions))
     if res.problems:
         for i in range(1, lab.n + 1):
             res.notes.append("node%d daemon log (tail):\n    %s" % (i, "    ".join(
-                c.daemon_log(i, tail=25))))
+                c.daemon_log(i, tail=8))))
     log("[%s] %s" % (time.strftime("%H:%M:%S"), res.summary()))
     return res
 
 
 # ---------------------------------------------------------------- the matrix
+
+DECISIONS = ["fencing", "unfencing", "fenced", "electing", "won the election", "promoted", "rejoin", "voted for",
+             "releasing", "lost the lease", "error"]
+
 
 def _new_primary_acked(c, p, acks):
     return any(a[2] not in (p, None) for a in acks.acked)
@@ -654,9 +706,10 @@ def daemon_resumed(c, p, res):
     if st != 200 or s.get("role") != "primary" or s.get("fenced"):
         res.problems.append("node%d's daemon after SIGCONT: HTTP %s, role %s, fenced %s" % (
             p, st, s.get("role"), s.get("fenced")))
-    lines = c.daemon_log(p, grep=["fenc", "lease", "ERROR", "error"], tail=5)
-    if lines:
-        res.notes.append("node%d daemon log after resume:\n    %s" % (p, "    ".join(lines)))
+    fenced = [d for d in res.decisions if d.startswith("node%d: " % p) and "fenc" in d]
+    if fenced:
+        res.notes.append("node%d's daemon fenced its PostgreSQL when it resumed (write gap %.2f s):\n    %s" % (
+            p, res.max_gap or 0, "\n    ".join(fenced)))
 
 
 def unfenced_event(c, p, res):

@@ -305,6 +305,20 @@ class Cluster:
         if self.lab:
             self.lab.close()
 
+    def ready(self, timeout=30):
+        """The primary of a converged cluster; when the cluster does not
+        converge (a previous scenario left it broken), a fresh lab is built
+        so that one failure does not fail every later scenario."""
+        try:
+            return wait_until(self.converged, timeout, "a converged cluster", interval=0.3)
+        except AssertionError:
+            self.log("[%s] the %s cluster did not converge (writable: %s): building a new one" % (
+                stamp(), self.layout, self.writable()))
+        self.close()
+        self.daemons = {}
+        self.build()
+        return wait_until(self.converged, 30, "the rebuilt cluster to converge")
+
     def start_daemon(self, i):
         """pghad in node i's namespace; its output goes to node i's
         pghad.log with the wall-clock time (ms) of every line."""
@@ -533,7 +547,7 @@ def run_scenario(c, sc, log=None):
             res.skipped = why
             return res
     lab = c.lab
-    p = wait_until(c.converged, 60, "a converged cluster before %s" % sc.name)
+    p = c.ready()
     res.old_primary = p
     standbys = [i for i in c.data_nodes if i != p]
     table = "pw_%s_%d" % (sc.name, int(time.time() * 1000) % 100000000)

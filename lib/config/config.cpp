@@ -271,6 +271,10 @@ Config parse_config(const std::string& text, const std::string& source_path) {
     }
     if (config.node_name.empty() && std::find(seen.begin(), seen.end(), "node_name") != seen.end())
         checker.problem(table["node_name"].node()->source().begin.line, "node_name", "must not be empty");
+    if (config.fencing.mode == "ping" && config.fencing.ping_targets.empty())
+        checker.problem(std::nullopt, "fencing.ping_targets", "must list at least one address when fencing.mode = \"ping\"",
+                        "add ping_targets = [\"10.0.0.1\"] (ICMP) or [\"10.0.0.1:53\"] (TCP connect) under [fencing]: "
+                        "addresses that only a node on the clients' side of the network can reach");
     checker.throw_if_any();
     return config;
 }

@@ -25,9 +25,14 @@ Decision decide_standby(const StandbySnapshot& s) {
             return {Action::none, fmt::format("no action: node {} still sees the primary", peer.node_id)};
     std::size_t reachable = 1;
     for (const auto& peer : s.peers) reachable += peer.reachable ? 1 : 0;
-    if (reachable < quorum(s.voters))
-        return {Action::none, fmt::format("no action: only {} of {} voters reachable, a quorum is {}", reachable,
-                                          s.voters, quorum(s.voters))};
+    if (reachable < quorum(s.voters)) {
+        if (!ping_rule_applies(s.ping_mode, s.voters))
+            return {Action::none, fmt::format("no action: only {} of {} voters reachable, a quorum is {}", reachable,
+                                              s.voters, quorum(s.voters))};
+        if (!s.ping_answered.value_or(false))
+            return {Action::none, "no action: the peer is lost and no ping target answers: I may be the isolated "
+                                  "one (fencing.mode = \"ping\")"};
+    }
     auto ranking = rank_candidates(s.candidates, s.maximum_lag);
     auto best = ranking.best();
     if (!best) {

@@ -31,7 +31,15 @@ struct StandbySnapshot {
     std::vector<PeerReport> peers;
     std::vector<Candidate> candidates;  // this node included
     std::uint64_t maximum_lag = 0;
+    // fencing.mode = "ping" with two voters: when the peer is lost, reaching a
+    // ping target stands in for its vote. nullopt: not checked.
+    bool ping_mode = false;
+    std::optional<bool> ping_answered;
 };
+
+// fencing.mode = "ping" applies to a cluster of exactly two voters; with more,
+// the quorum rule decides.
+inline bool ping_rule_applies(bool ping_mode, std::size_t voters) { return ping_mode && voters == 2; }
 
 enum class Action { none, wait, start_election };
 

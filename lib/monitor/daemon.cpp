@@ -28,6 +28,7 @@
 #include "monitor/daemon_actions.hpp"
 #include "monitor/facts.hpp"
 #include "monitor/peer_messages.hpp"
+#include "monitor/ping_targets.hpp"
 #include "monitor/state_store.hpp"
 #include "monitor/status.hpp"
 #include "monitor/switchover_peer.hpp"
@@ -65,7 +66,7 @@ struct Daemon::Impl {
     bool was_primary = false;
     bool released = false;
     bool stopping = false;
-    bool rejoin_pending = false;  // fenced with auto_rejoin: look for the newer primary and rejoin it
+    bool ping_busy = false;  // fencing.mode = "ping": a check of the ping targets is running
     // Bumped whenever an action that changes the local PostgreSQL finishes:
     // facts gathered while it ran are stale and must not drive a decision.
     std::uint64_t action_generation = 0;
@@ -191,7 +192,7 @@ struct Daemon::Impl {
         if (voter.record().term != before) persist_voter();
         // A running primary that hears of a newer term is a returning old primary.
         if (status.writable && m.leader_id != config.node_id && m.term > before)
-            fence(fmt::format("node {} is primary in the newer term {}", m.leader_id, m.term), true);
+            fence(fmt::format("node {} is primary in the newer term {}", m.leader_id, m.term));
         return json(peer::encode(peer::Reply{reply.granted, reply.term, config.node_id, reply.reason}));
     }
 
@@ -309,7 +310,6 @@ struct Daemon::Impl {
         if (status.role == "standby" && status.fenced) {
             status.fenced = false;  // rejoined
             status.fence_reason.clear();
-            rejoin_pending = false;
         }
 
         notice_role_mismatch();
@@ -317,10 +317,7 @@ struct Daemon::Impl {
         // of "term 0" that must fence.
         if (status.role == "primary" && election_busy) decided("no action: promoting after my election");
         else if (status.role == "primary") primary_round();
-        else if (status.fenced && rejoin_pending) {
-            if (!action_busy) auto_rejoin();
-        } else if (status.fenced)
-            decided("fenced (" + status.fence_reason + "); PostgreSQL stays stopped: [fencing] auto_rejoin is off");
+        else if (status.fenced) fenced_round();
         else if (auto why = switchover.owns_postgres(SteadyClock::now()); why && !local.reachable)
             decided(*why);  // stopped by a switchover, not crashed: no lease release
         else if (was_primary && !local.reachable) release_lease();
@@ -352,7 +349,7 @@ struct Daemon::Impl {
         released = false;
         if (status.fenced) {
             // Someone started it again while fenced: stop it again.
-            return fence("PostgreSQL runs again on a fenced node", false);
+            return fence("PostgreSQL runs again on a fenced node");
         }
         // The term this node leads is the one its own metadata recorded when it
         // became primary; a newer term known to its voter means someone else
@@ -364,7 +361,7 @@ struct Daemon::Impl {
         std::int64_t term = facts.cluster.primary_node_id == config.node_id ? facts.cluster.term : 0;
         led_term = term;
         if (voter.record().term > term)
-            return fence(fmt::format("term {} is newer than the term {} I lead", voter.record().term, term), true);
+            return fence(fmt::format("term {} is newer than the term {} I lead", voter.record().term, term));
         if (!lease) {
             // The votes that elected this node are promises from when it asked for them.
             auto granted_at = won && won->first == term ? won->second : now;
@@ -381,13 +378,18 @@ struct Daemon::Impl {
                       auto reply = peer::decode_reply(response->body);
                       if (reply.granted && reply.term == term) lease->acknowledged(this_round, peer.node_id);
                       if (reply.term > term && status.writable)
-                          fence(fmt::format("node {} is in the newer term {}", peer.node_id, reply.term), true);
+                          fence(fmt::format("node {} is in the newer term {}", peer.node_id, reply.term));
                   },
                   [] {});
-        if (config.fencing.mode == "quorum" && voters() > 1 && lease->must_fence(now))
-            return fence(fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
-                                     config.failover.lease_timeout.count()),
-                         false);
+        if (voters() > 1 && config.fencing.mode != "off") {
+            if (election::ping_rule_applies(config.fencing.mode == "ping", voters())) {
+                // Ping early enough that a failed check still fences before the margin runs out.
+                if (lease->remaining(now) <= lease_margin(config.failover.lease_timeout) + ping_budget())
+                    return ping_or_fence();
+            } else if (lease->must_fence(now))
+                return fence(fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
+                                         config.failover.lease_timeout.count()));
+        }
         decided(fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
                             config.node_id, term, std::max<long>(0, lease->remaining(now).count())));
     }
@@ -405,56 +407,144 @@ struct Daemon::Impl {
                     [] {});
     }
 
-    // `newer_term_exists`: another primary was elected, so with auto_rejoin this
-    // node comes back as its standby; otherwise it stays stopped.
-    void fence(const std::string& reason, bool newer_term_exists) {
+    // Runs the fencing hook and stops PostgreSQL; from then on fenced_round()
+    // decides, every tick, whether this node rejoins, stays stopped or unfences.
+    void fence(const std::string& reason) {
         if (action_busy || switchover.owns_postgres(SteadyClock::now())) return;
         status.fenced = true;
         status.fence_reason = reason;
         action_busy = true;
         decided("fencing: " + reason);
         workers.run([config = config, reason] { fence_node(config, reason); },
-                    [this, newer_term_exists] {
+                    [this] {
                         action_done();
-                        // Sticky: fencing again (PostgreSQL restarted by hand) must not forget a newer primary.
-                        rejoin_pending = rejoin_pending || (config.fencing.auto_rejoin && newer_term_exists);
-                        if (rejoin_pending) auto_rejoin();
-                        else if (newer_term_exists) decided("fenced: a newer primary exists and auto_rejoin is off");
+                        fenced_round();
                     });
     }
 
-    // Finds the primary of the newest term among the peers, then rejoins it.
-    void auto_rejoin() {
+    // fencing.mode = "ping", two voters, the peer silent: the ping targets
+    // tell whether this primary is the isolated one.
+    Millis ping_budget() const {
+        return Millis(1000) * static_cast<long>(config.fencing.ping_targets.size()) + Millis(500);
+    }
+    void ping_or_fence() {
+        if (ping_busy) return;
+        ping_busy = true;
+        auto outcome = std::make_shared<PingOutcome>();
+        workers.run([targets = config.fencing.ping_targets, outcome] {
+                        *outcome = check_ping_targets(targets, Millis(1000));
+                    },
+                    [this, outcome] {
+                        ping_busy = false;
+                        // A heartbeat round may have been acknowledged while it pinged.
+                        auto now = SteadyClock::now();
+                        if (!lease || !status.writable ||
+                            lease->remaining(now) > lease_margin(config.failover.lease_timeout) + ping_budget())
+                            return;
+                        if (!outcome->answered)
+                            return fence("the peer is lost and " + outcome->detail + " (fencing.mode = \"ping\")");
+                        decided(fmt::format("no action: the peer does not acknowledge my heartbeats, but {}: "
+                                            "staying primary (fencing.mode = \"ping\")",
+                                            outcome->detail));
+                    });
+    }
+
+    // A fenced node with PostgreSQL stopped asks its peers what they see: a
+    // primary in a newer term is rejoined (auto_rejoin) or waited out; with no
+    // newer term anywhere it tries to take its lease back and unfence.
+    void fenced_round() {
+        if (action_busy) return;
         action_busy = true;
-        auto best = std::make_shared<std::optional<std::pair<std::int64_t, NodeRecord>>>();
+        auto states = std::make_shared<std::vector<std::pair<NodeRecord, peer::State>>>();
         broadcast("/peer/state", "{}",
-                  [best](const NodeRecord& peer, std::optional<HttpResponse> response) {
-                      if (!response) return log::info("rejoin: node {} did not answer", peer.node_id);
-                      log::debug("rejoin: node {} says {}", peer.node_id, response->body);
+                  [states](const NodeRecord& peer, std::optional<HttpResponse> response) {
+                      if (!response) return;
                       try {
-                          auto state = peer::decode_state(response->body);
-                          if (state.role == "primary" && (!*best || state.term > (*best)->first))
-                              *best = std::make_pair(state.term, peer);
+                          states->emplace_back(peer, peer::decode_state(response->body));
                       } catch (const std::exception&) {
                       }
                   },
-                  [this, best] {
-                      if (!*best) {
-                          action_done();
-                          // Its daemon may not have noticed its promotion yet: ask again next tick.
-                          return decided(fmt::format("fenced; no newer primary among the {} peers yet: staying "
-                                                     "stopped, asking again",
-                                                     peers().size()));
-                      }
-                      rejoin_pending = false;
-                      decided(fmt::format("fenced; rejoining as a standby of node {} (term {})",
-                                          (*best)->second.node_id, (*best)->first));
-                      workers.run([config = config, conninfo = (*best)->second.conninfo] {
-                                      rejoin_as_standby(config, conninfo);
-                                  },
-                                  [this] { action_done(); });
+                  [this, states] {
+                      action_busy = false;
+                      after_fenced_survey(*states);
                   });
     }
+
+    void after_fenced_survey(const std::vector<std::pair<NodeRecord, peer::State>>& states) {
+        const std::pair<NodeRecord, peer::State>* newest_primary = nullptr;
+        auto newest_term = voter.record().term;
+        for (const auto& entry : states) {
+            const auto& state = entry.second;
+            newest_term = std::max(newest_term, state.term);
+            if (state.role == "primary" && state.sees_primary &&
+                (!newest_primary || state.term > newest_primary->second.term))
+                newest_primary = &entry;
+        }
+        if (newest_term > voter.record().term) {
+            voter.observe_term(newest_term);
+            persist_voter();
+        }
+        auto led = led_term.value_or(0);
+        if (newest_primary) {
+            const auto& [record, state] = *newest_primary;
+            if (!config.fencing.auto_rejoin)
+                return decided(fmt::format("fenced ({}); node {} is the primary of term {} and [fencing] auto_rejoin "
+                                           "is off: PostgreSQL stays stopped",
+                                           status.fence_reason, record.node_id, state.term));
+            decided(fmt::format("fenced; rejoining as a standby of node {} (term {})", record.node_id, state.term));
+            action_busy = true;
+            return workers.run([config = config, conninfo = record.conninfo] { rejoin_as_standby(config, conninfo); },
+                               [this] { action_done(); });
+        }
+        if (newest_term > led)
+            return decided(fmt::format("fenced ({}); term {} is newer than the term {} I led and its primary is not "
+                                       "visible yet: PostgreSQL stays stopped, asking again",
+                                       status.fence_reason, newest_term, led));
+        try_unfence(led, states.size());
+    }
+
+    // Nobody was elected after this node fenced: a heartbeat round in its own
+    // term that a quorum acknowledges is a fresh lease (those voters promise
+    // not to vote for lease_timeout), so PostgreSQL may run as primary again.
+    void try_unfence(std::int64_t led, std::size_t answered) {
+        auto sent_at = SteadyClock::now();
+        if (!voter.on_heartbeat(led, config.node_id, sent_at).granted)
+            return decided(fmt::format("fenced ({}); my own voter refuses term {}: PostgreSQL stays stopped",
+                                       status.fence_reason, led));
+        action_busy = true;
+        auto acks = std::make_shared<std::size_t>(1);
+        broadcast("/peer/heartbeat", peer::encode(peer::Heartbeat{led, config.node_id, ++round}),
+                  [acks, led](const NodeRecord&, std::optional<HttpResponse> response) {
+                      if (!response) return;
+                      auto reply = peer::decode_reply(response->body);
+                      if (reply.granted && reply.term == led) ++*acks;
+                  },
+                  [this, acks, led, sent_at, answered] {
+                      auto needed = election::quorum(voters());
+                      if (*acks < needed || voter.record().term != led) {
+                          action_busy = false;
+                          return decided(fmt::format("fenced ({}); no newer primary among the {} peers that answer, "
+                                                     "but only {} of {} voters acknowledge my term {} (a quorum is "
+                                                     "{}): PostgreSQL stays stopped",
+                                                     status.fence_reason, answered, *acks, voters(), led, needed));
+                      }
+                      decided(fmt::format("unfencing: no newer primary exists and {} of {} voters acknowledge my term "
+                                          "{}: starting PostgreSQL as primary again",
+                                          *acks, voters(), led));
+                      won = std::make_pair(led, sent_at);  // the lease counts from this round
+                      auto started = std::make_shared<bool>(false);
+                      workers.run([config = config, reason = status.fence_reason, started] {
+                                      *started = unfence_node(config, reason);
+                                  },
+                                  [this, started] {
+                                      action_done();
+                                      if (!*started) return;
+                                      status.fenced = false;
+                                      status.fence_reason.clear();
+                                  });
+                  });
+    }
+
     void action_done() {
         action_busy = false;
         ++action_generation;
@@ -508,6 +598,7 @@ struct Daemon::Impl {
         s.lease_remaining = voter.promise_remaining(now);
         s.voters = voters();
         s.maximum_lag = config.failover.maximum_lag_on_failover;
+        s.ping_mode = config.fencing.mode == "ping";
         s.candidates.push_back({config.node_id, true, false, config.priority, status.lsn});
         return s;
     }
@@ -521,16 +612,33 @@ struct Daemon::Impl {
                                     state ? state->priority : record.priority, state ? state->lsn : std::nullopt});
             if (state && state->paused) s.paused = true;  // any paused daemon pauses the cluster
         }
+        bool peer_lost = std::any_of(s.peers.begin(), s.peers.end(), [](const auto& p) { return !p.reachable; });
+        if (!election::ping_rule_applies(s.ping_mode, s.voters) || !peer_lost) return decide_and_elect(s, "");
+        // fencing.mode = "ping": whether this node can reach a ping target decides in place of the lost peer.
+        auto outcome = std::make_shared<PingOutcome>();
+        workers.run([targets = config.fencing.ping_targets, outcome] {
+                        *outcome = check_ping_targets(targets, Millis(1000));
+                    },
+                    [this, s, outcome]() mutable {
+                        s.ping_answered = outcome->answered;
+                        decide_and_elect(s, outcome->detail);
+                    });
+    }
+
+    void decide_and_elect(const election::StandbySnapshot& s, const std::string& ping_detail) {
         auto decision = election::decide_standby(s);
-        decided(decision.reason);
+        decided(ping_detail.empty() ? decision.reason : decision.reason + " (" + ping_detail + ")");
         if (decision.action != election::Action::start_election) {
             election_busy = false;
             return;
         }
-        run_election();
+        run_election(s.ping_answered.value_or(false));
     }
 
-    void run_election() {
+    // `ping_stands_in`: two voters in fencing.mode = "ping", the peer lost and
+    // a ping target answered: this node's own vote suffices unless the peer
+    // answers after all and refuses.
+    void run_election(bool ping_stands_in) {
         auto asked_at = SteadyClock::now();
         auto term = voter.start_candidacy(config.node_id, asked_at);
         try {
@@ -539,23 +647,27 @@ struct Daemon::Impl {
             election_busy = false;
             return decided(std::string("no election: cannot persist my candidacy: ") + error.what());
         }
-        auto needed = election::quorum(voters());
+        auto needed = ping_stands_in ? std::size_t(1) : election::quorum(voters());
         auto grants = std::make_shared<std::size_t>(1);
+        auto refusals = std::make_shared<std::size_t>(0);
         auto lsn = status.lsn.value_or(0);
         decided(fmt::format("electing: asking for votes in term {} (need {} of {})", term, needed, voters()));
         broadcast("/peer/vote", peer::encode(peer::VoteRequest{term, config.node_id, lsn}),
-                  [this, grants](const NodeRecord& peer, std::optional<HttpResponse> response) {
+                  [this, grants, refusals](const NodeRecord& peer, std::optional<HttpResponse> response) {
                       if (!response) return;
                       auto reply = peer::decode_reply(response->body);
                       if (reply.granted) ++*grants;
-                      else log::info("node {} refused its vote: {}", peer.node_id, reply.reason);
+                      else {
+                          ++*refusals;
+                          log::info("node {} refused its vote: {}", peer.node_id, reply.reason);
+                      }
                       if (reply.term > voter.record().term) {
                           voter.observe_term(reply.term);
                           persist_voter();
                       }
                   },
-                  [this, grants, needed, term, asked_at] {
-                      if (*grants < needed || voter.record().term != term) {
+                  [this, grants, refusals, needed, term, asked_at, ping_stands_in] {
+                      if (*grants < needed || voter.record().term != term || (ping_stands_in && *refusals > 0)) {
                           election_busy = false;
                           return decided(fmt::format("election of term {} lost: {} of {} votes", term, *grants, needed));
                       }

@@ -196,6 +196,28 @@ TEST_CASE("every guard stops an election, with its reason") {
     }
 }
 
+TEST_CASE("fencing.mode = ping: in a two-node cluster a reachable ping target stands in for the lost peer's vote") {
+    auto s = lost_primary();
+    s.voters = 2;
+    s.peers = {{1, false, false}};  // the primary's node, unreachable
+    s.candidates = {{2, true, false, 100, 1000}, {1, false, false, 100, std::nullopt}};
+    CHECK_THAT(decide_standby(s).reason, Catch::Matchers::Contains("only 1 of 2 voters reachable"));  // quorum mode
+    s.ping_mode = true;
+    auto unchecked = decide_standby(s);
+    CHECK(unchecked.action == Action::none);
+    CHECK_THAT(unchecked.reason, Catch::Matchers::Contains("no ping target answers"));
+    s.ping_answered = false;
+    CHECK(decide_standby(s).action == Action::none);
+    s.ping_answered = true;
+    CHECK(decide_standby(s).action == Action::start_election);
+    s.lease_expired = false;  // the primary may still hold its lease: wait, ping or not
+    CHECK(decide_standby(s).action == Action::wait);
+    s.lease_expired = true;
+    s.voters = 3;  // ping mode does not replace a quorum of three
+    s.peers.push_back({3, false, false});
+    CHECK_THAT(decide_standby(s).reason, Catch::Matchers::Contains("only 1 of 3 voters reachable"));
+}
+
 TEST_CASE("a term has one primary: heartbeats of a second leader in the same term are refused") {
     Voter voter({1, std::nullopt}, 10s, t0);
     CHECK(voter.on_vote_request({2, 2, 100}, 50, t0 + 11s).granted);

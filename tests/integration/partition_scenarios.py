@@ -527,7 +527,7 @@ class Scenario:
     """name, layout, what it does, and what must hold afterwards.
     fault(c, p, standbys) makes the fault; hold is how long it lasts (or
     (min, max, until) to end early once until(c, p, res) holds after min);
-    heal(c) undoes it (default: every nft rule removed, everything thawed);
+    heal(c, p, standbys) undoes it first, if given (then every nft rule is removed and everything thawed);
     failovers: allowed (lo, hi); during(c, p, res) checks things just before heal."""
 
     def __init__(self, name, layout, doc, fault, hold, failovers, heal=None, during=None, after=None,
@@ -583,7 +583,8 @@ def run_scenario(c, sc, log=None):
         if sc.during:
             sc.during(c, p, res, acks)
         t_heal = time.monotonic()
-        (sc.heal or (lambda c: None))(c)
+        if sc.heal:
+            sc.heal(c, p, standbys)
         c.thaw()
         c.net.heal()
         log("[%s] %s: healed after %.1f s" % (stamp(), sc.name, t_heal - t_fault))
@@ -742,6 +743,17 @@ def _both_cut_from_host(c, p, standbys):
         c.net.cut_host(s)
 
 
+def _heal_peers_first(c, p, standbys):
+    """The nodes see each other again while neither reaches the ping target
+    (so the standby still may not promote): the fenced primary finds no newer
+    term and takes its lease back. Then the host side comes back."""
+    c.net.cut_host(p)
+    try:
+        wait_until(lambda: p in c.writable(), 20, "node%d to unfence" % p, interval=0.3)
+    except AssertionError:
+        pass  # reported by the checks after heal
+
+
 SCENARIOS = [
     Scenario("primary_isolated", "three", "primary cut from everyone, the host side included",
              lambda c, p, s: c.net.isolate(p), (LEASE + 2, 20, until_new_primary()), (1, 1),
@@ -762,7 +774,7 @@ SCENARIOS = [
              lambda c, p, s: c.net.loss(p, 30), 20, (0, 1)),
     Scenario("delay", "three", "300 ms +- 100 ms delay on the primary for 20 s (netem)",
              lambda c, p, s: c.net.delay(p, 300, 100), 20, (0, 1),
-             heal=lambda c: [c.net.undelay(i) for i in c.data_nodes], needs=needs_netem),
+             heal=lambda c, p, s: [c.net.undelay(i) for i in c.data_nodes], needs=needs_netem),
     Scenario("flapping", "three", "the primary's link down and up every 2 s for 30 s",
              lambda c, p, s: c.net.flap(p, 2.0, 30.0), 31, (0, 1)),
     Scenario("daemon_frozen", "three", "the primary's daemon SIGSTOPped for 30 s, PostgreSQL reachable",
@@ -782,7 +794,8 @@ SCENARIOS = [
              (LEASE + 2, 20, until_new_primary()), (1, 1), during=both(expect_fenced, gap_note), new_primary=True),
     Scenario("ping_unfence", "ping", "fencing.mode=ping, primary cut from everyone and the standby from "
              "the host side: the primary fences, the standby does not promote; after heal the primary "
-             "finds no newer primary and unfences", _both_cut_from_host, 2 * LEASE + 4, (0, 0),
+             "finds no newer primary and unfences (the link between the nodes heals first, then the "
+             "host side)", _both_cut_from_host, 2 * LEASE + 4, (0, 0), heal=_heal_peers_first,
              during=expect_nobody_promoted, after=unfenced_event, new_primary=False),
 ]
 LAYOUTS = ["three", "witness", "ping"]

@@ -94,8 +94,6 @@ def main():
         sum(len(v) for v in results.values()), time.monotonic() - t0, len(failed)))
     for name, i, r in failed:
         print("\n%s run %d:\n  %s" % (name, i, r.summary()))
-        for n in r.notes:
-            print("  " + n)
     return 1 if failed else 0
 
 

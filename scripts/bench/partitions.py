@@ -64,7 +64,7 @@ def main():
                         r.problems.append(str(e))
                     results[s.name].append(r)
                     print("%s run %d: %s" % (s.name, len(results[s.name]), "skipped" if r.skipped else
-                                             ("ok" if not r.problems else "FAILED")), file=sys.stderr, flush=True)
+                                             ("ok" if not r.problems else "reported" if s.report_only else "FAILED")), file=sys.stderr, flush=True)
                     if r.skipped:
                         break
         finally:
@@ -89,7 +89,13 @@ def main():
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(v.ljust(w) for v, w in zip(r, widths)) + " |")
-    failed = [(s.name, i + 1, r) for s in chosen for i, r in enumerate(results[s.name]) if r.problems]
+    failed = [(s.name, i + 1, r) for s in chosen for i, r in enumerate(results[s.name])
+              if r.problems and not s.report_only]
+    for s in chosen:
+        if s.report_only and results[s.name]:
+            print("\n%s (report only: %s):" % (s.name, s.report_only))
+            for i, r in enumerate(results[s.name]):
+                print("  run %d: %s" % (i + 1, r.summary().split("; daemon decisions")[0]))
     print("\n%d scenario runs in %.0f s; %d with failed checks" % (
         sum(len(v) for v in results.values()), time.monotonic() - t0, len(failed)))
     for name, i, r in failed:

@@ -31,6 +31,7 @@
 #include "monitor/ping_targets.hpp"
 #include "monitor/state_store.hpp"
 #include "monitor/status.hpp"
+#include "monitor/unfence.hpp"
 #include "monitor/switchover_peer.hpp"
 #include "monitor/workers.hpp"
 #include "probe/probe.hpp"
@@ -67,6 +68,7 @@ struct Daemon::Impl {
     bool released = false;
     bool stopping = false;
     bool ping_busy = false;  // fencing.mode = "ping": a check of the ping targets is running
+    TimePoint next_unfence_attempt{};  // after PostgreSQL failed to start when unfencing
     // Bumped whenever an action that changes the local PostgreSQL finishes:
     // facts gathered while it ran are stale and must not drive a decision.
     std::uint64_t action_generation = 0;
@@ -414,6 +416,7 @@ struct Daemon::Impl {
         status.fenced = true;
         status.fence_reason = reason;
         action_busy = true;
+        lease.reset();  // a fenced node holds no lease; an unfenced one starts a new one
         decided("fencing: " + reason);
         workers.run([config = config, reason] { fence_node(config, reason); },
                     [this] {
@@ -473,10 +476,11 @@ struct Daemon::Impl {
     void after_fenced_survey(const std::vector<std::pair<NodeRecord, peer::State>>& states) {
         const std::pair<NodeRecord, peer::State>* newest_primary = nullptr;
         auto newest_term = voter.record().term;
+        auto led = led_term.value_or(0);
         for (const auto& entry : states) {
             const auto& state = entry.second;
             newest_term = std::max(newest_term, state.term);
-            if (state.role == "primary" && state.sees_primary &&
+            if (state.role == "primary" && state.sees_primary && state.term > led &&
                 (!newest_primary || state.term > newest_primary->second.term))
                 newest_primary = &entry;
         }
@@ -484,7 +488,6 @@ struct Daemon::Impl {
             voter.observe_term(newest_term);
             persist_voter();
         }
-        auto led = led_term.value_or(0);
         if (newest_primary) {
             const auto& [record, state] = *newest_primary;
             if (!config.fencing.auto_rejoin)
@@ -500,18 +503,42 @@ struct Daemon::Impl {
             return decided(fmt::format("fenced ({}); term {} is newer than the term {} I led and its primary is not "
                                        "visible yet: PostgreSQL stays stopped, asking again",
                                        status.fence_reason, newest_term, led));
-        try_unfence(led, states.size());
+        if (SteadyClock::now() < next_unfence_attempt)
+            return decided(fmt::format("fenced ({}); the last attempt to unfence failed: trying again later",
+                                       status.fence_reason));
+        // Without answers from a quorum the lease cannot come back: do not even start PostgreSQL.
+        if (states.size() + 1 < election::quorum(voters()))
+            return decided(fmt::format("fenced ({}); only {} of {} voters answer: PostgreSQL stays stopped",
+                                       status.fence_reason, states.size() + 1, voters()));
+        try_unfence(led);
     }
 
-    // Nobody was elected after this node fenced: a heartbeat round in its own
-    // term that a quorum acknowledges is a fresh lease (those voters promise
-    // not to vote for lease_timeout), so PostgreSQL may run as primary again.
-    void try_unfence(std::int64_t led, std::size_t answered) {
-        auto sent_at = SteadyClock::now();
-        if (!voter.on_heartbeat(led, config.node_id, sent_at).granted)
-            return decided(fmt::format("fenced ({}); my own voter refuses term {}: PostgreSQL stays stopped",
-                                       status.fence_reason, led));
+    void unfence_failed(const std::string& why) {
+        action_done();
+        next_unfence_attempt = SteadyClock::now() + std::max(Millis(10000), 10 * config.failover.monitor_interval);
+        decided(fmt::format("fenced ({}); unfencing failed: {}", status.fence_reason, why));
+    }
+
+    // Nobody was elected after this node fenced. Its PostgreSQL replays its
+    // own WAL as a standby first, however long that takes; then a heartbeat
+    // round in its own term that a quorum acknowledges is a fresh lease (those
+    // voters promise not to vote for lease_timeout), and only then is it
+    // promoted, within that lease.
+    void try_unfence(std::int64_t led) {
         action_busy = true;
+        decided(fmt::format("unfencing: no newer term exists; PostgreSQL starts in recovery to replay its WAL, "
+                            "then asks a quorum for the lease of term {}",
+                            led));
+        auto failure = std::make_shared<std::optional<std::string>>();
+        workers.run([config = config, failure] { *failure = start_in_recovery(config, Millis(600000)); },
+                    [this, failure, led] {
+                        if (*failure) return unfence_failed(**failure);
+                        ask_for_lease_back(led);
+                    });
+    }
+
+    void ask_for_lease_back(std::int64_t led) {
+        auto sent_at = SteadyClock::now();
         auto acks = std::make_shared<std::size_t>(1);
         broadcast("/peer/heartbeat", peer::encode(peer::Heartbeat{led, config.node_id, ++round}),
                   [acks, led](const NodeRecord&, std::optional<HttpResponse> response) {
@@ -519,26 +546,27 @@ struct Daemon::Impl {
                       auto reply = peer::decode_reply(response->body);
                       if (reply.granted && reply.term == led) ++*acks;
                   },
-                  [this, acks, led, sent_at, answered] {
+                  [this, acks, led, sent_at] {
                       auto needed = election::quorum(voters());
-                      if (*acks < needed || voter.record().term != led) {
-                          action_busy = false;
-                          return decided(fmt::format("fenced ({}); no newer primary among the {} peers that answer, "
-                                                     "but only {} of {} voters acknowledge my term {} (a quorum is "
-                                                     "{}): PostgreSQL stays stopped",
-                                                     status.fence_reason, answered, *acks, voters(), led, needed));
+                      // Its own acknowledgment last: a failed attempt must not stop it voting for another.
+                      if (*acks < needed || voter.record().term != led ||
+                          !voter.on_heartbeat(led, config.node_id, SteadyClock::now()).granted) {
+                          auto why = fmt::format("only {} of {} voters acknowledge my term {} (a quorum is {})", *acks,
+                                                 voters(), led, needed);
+                          return workers.run([config = config] { stop_after_failed_unfence(config); },
+                                             [this, why] { unfence_failed(why); });
                       }
-                      decided(fmt::format("unfencing: no newer primary exists and {} of {} voters acknowledge my term "
-                                          "{}: starting PostgreSQL as primary again",
-                                          *acks, voters(), led));
+                      decided(fmt::format("unfencing: {} of {} voters acknowledge my term {}: promoting", *acks,
+                                          voters(), led));
                       won = std::make_pair(led, sent_at);  // the lease counts from this round
-                      auto started = std::make_shared<bool>(false);
-                      workers.run([config = config, reason = status.fence_reason, started] {
-                                      *started = unfence_node(config, reason);
+                      auto deadline = sent_at + config.failover.lease_timeout - lease_margin(config.failover.lease_timeout);
+                      auto promoted = std::make_shared<bool>(false);
+                      workers.run([config = config, reason = status.fence_reason, deadline, promoted] {
+                                      *promoted = promote_unfenced(config, reason, deadline);
                                   },
-                                  [this, started] {
+                                  [this, promoted] {
+                                      if (!*promoted) return unfence_failed("the promotion did not finish in time");
                                       action_done();
-                                      if (!*started) return;
                                       status.fenced = false;
                                       status.fence_reason.clear();
                                   });

@@ -78,17 +78,6 @@ void fence_node(const Config& config, const std::string& reason) {
                                     stopped.succeeded() ? "stopped" : "could not be stopped: " + stopped.describe()));
 }
 
-bool unfence_node(const Config& config, const std::string& fence_reason) {
-    auto started = run_service(config, ServiceAction::start, Millis(120000));
-    if (!started.succeeded())
-        log::warning("unfencing: starting PostgreSQL {}: {}", started.describe(), started.output);
-    record_daemon_event(config, "fencing_lifted", started.succeeded(),
-                        fmt::format("no newer primary was elected after \"{}\"; PostgreSQL {}", fence_reason,
-                                    started.succeeded() ? "started as primary again"
-                                                        : "could not be started: " + started.describe()));
-    return started.succeeded();
-}
-
 void rejoin_as_standby(const Config& config, const std::string& conninfo) {
     try {
         GlobalOptions options;

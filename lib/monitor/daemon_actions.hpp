@@ -18,10 +18,6 @@ void promote_elected(const Config& config, std::int64_t term, std::size_t votes)
 // Runs the fencing hook, then stops PostgreSQL at once; records `fencing`.
 void fence_node(const Config& config, const std::string& reason);
 
-// Starts PostgreSQL again on a fenced node that took its lease back (nobody
-// was elected meanwhile); records `fencing_lifted`. False if it did not start.
-bool unfence_node(const Config& config, const std::string& fence_reason);
-
 // Rejoins this (stopped, fenced) node as a standby of the primary at `conninfo`.
 void rejoin_as_standby(const Config& config, const std::string& conninfo);
 

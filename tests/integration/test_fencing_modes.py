@@ -49,6 +49,7 @@ class UnfenceQuorumTest(DaemonLab):
 
     def test_fenced_primary_unfences_when_nobody_was_elected(self):
         lab = self.lab
+        timeline = lab.timeline(1)
         with FrozenDaemons(self, [2, 3]):
             t0 = time.monotonic()
             wait_until(lambda: self.writable() == [], 10, "node1 to fence itself")
@@ -63,8 +64,9 @@ class UnfenceQuorumTest(DaemonLab):
         t1 = time.monotonic()
         wait_until(lambda: self.writable() == [1], 20, "node1 to unfence")
         print("peers back -> node1 writable again after %.2fs" % (time.monotonic() - t1), file=sys.stderr)
-        st = status(lab, 1)
-        self.assertFalse(st["fenced"], st)
+        wait_until(lambda: not status(lab, 1)["fenced"], 10, "node1's daemon to say it is no longer fenced")
+        # It replayed its WAL as a standby and was promoted within the new lease: a new timeline.
+        self.assertEqual(lab.timeline(1), timeline + 1)
         for n in (2, 3):
             wait_until(lambda: self.streams_from(n, 1), 30, "node%d to stream from node1 again" % n)
         events = load_json(self, self.pgha(1, "cluster", "event", "--event", "fencing_lifted", "--json"))

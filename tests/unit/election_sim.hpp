@@ -23,7 +23,12 @@
 // deactivates the other primary records; the witness keeps the metadata copy
 // it got at registration; a daemon votes with the LSN and server state of its
 // last monitoring round, whose local facts are read before a primary probe
-// that can take the whole connect timeout. Not modelled: clock skew, pghad
+// that can take the whole connect timeout. A fenced primary asks its peers
+// every round: it rejoins a writable primary among them (auto_rejoin), stays
+// stopped while a term newer than the one it led exists, and otherwise sends a
+// heartbeat round in the term it led; acknowledged by a quorum, it starts its
+// server again as primary (unfence: crash recovery, its own timeline and WAL)
+// with a lease counted from that round. Not modelled: clock skew, pghad
 // dying alone, a primary's server started again by anything but pghad.
 //
 // The run only records what it saw; the test decides what is a failure.
@@ -42,6 +47,9 @@ struct Options {
     Millis chaos_from{15'000};     // faults start here...
     Millis final_heal{120'000};    // ...and end here: links heal, hosts restart
     Millis mean_fault_interval{6'000};
+    // How long starting a fenced primary's PostgreSQL again takes at most
+    // (unfence: crash recovery after the immediate stop); from 1 s.
+    Millis unfence_start_max{5'000};
     // The daemon's settings ([failover] and [fencing] defaults of the config).
     Millis monitor_interval{1000};
     int reconnect_attempts = 3;
@@ -79,6 +87,10 @@ struct RunResult {
     int elections = 0;   // candidacies started
     int promotions = 0;  // pg_promote done after a won election
     int fences = 0;
+    int unfence_rounds = 0;  // heartbeat rounds a fenced node sent to take its lease back
+    int unfences = 0;        // PostgreSQL started as primary again by a fenced node (fencing_lifted)
+    bool ended_unfenced = false;  // the one lease holder at the end runs as primary through an unfence
+    int unfences_refenced = 0;    // ...of which its first primary round found its lease lost and fenced again
     int releases = 0;
     int host_crashes = 0;
     int postgres_crashes = 0;

@@ -3,6 +3,8 @@
 // the same moments. Functions are named after Daemon::Impl's. What the real
 // daemon does on a worker thread (gathering facts, fencing, promoting,
 // rejoining) is a job: an event some simulated time later.
+#include <utility>
+
 #include "election_sim_world.hpp"
 
 namespace pgha::sim {
@@ -114,14 +116,13 @@ void World::on_facts(Node& n) {
     d.lsn = f.lsn;
     if (d.role == Role::standby && d.fenced) {
         d.fenced = false;  // rejoined
-        d.rejoin_pending = false;
+        d.fence_reason.clear();
     }
 
     if (d.role == Role::primary && d.election_busy) decided(n, "no action: promoting after my election");
     else if (d.role == Role::primary) primary_round(n);
-    else if (d.fenced && d.rejoin_pending) {
-        if (!d.action_busy) auto_rejoin(n);
-    } else if (d.was_primary && !f.reachable) release_lease(n);
+    else if (d.fenced) fenced_round(n);
+    else if (d.was_primary && !f.reachable) release_lease(n);
     else if (d.role == Role::standby) standby_round(n);
     else if (d.role == Role::witness) decided(n, "no action: witness, voting only");
     else decided(n, "no action: PostgreSQL is not reachable");
@@ -134,11 +135,15 @@ void World::on_facts(Node& n) {
 void World::primary_round(Node& n) {
     auto& d = *n.daemon;
     d.released = false;
-    if (d.fenced) return fence(n, "PostgreSQL runs again on a fenced node", false);
+    if (d.fenced) return fence(n, "PostgreSQL runs again on a fenced node");
     if (!d.metadata_read) return decided(n, "no action: this primary's pgha metadata cannot be read");
     std::int64_t term = d.cluster_primary == n.id ? d.cluster_term : 0;
+    d.led_term = term;
     if (d.voter.record().term > term)
-        return fence(n, fmt::format("term {} is newer than the term {} I lead", d.voter.record().term, term), true);
+        return fence(n, fmt::format("term {} is newer than the term {} I lead", d.voter.record().term, term));
+    if (d.lease && d.won && d.won->first == term)
+        note(n.id, "unfenced with the lease of before it fenced (last acknowledged round sent at {:.3f} s)",
+             double((d.lease->expires_at() - tp(0) - options_.lease_timeout) / Millis(1)) / 1000);
     if (!d.lease) {
         auto granted_at = d.won && d.won->first == term ? d.won->second : now_;
         d.won.reset();
@@ -161,10 +166,11 @@ void World::primary_round(Node& n) {
     heartbeat.term = term;
     heartbeat.round = round;
     broadcast(n, std::move(call), heartbeat);
+    if (std::exchange(d.unfenced_just_now, false) && voters(d) > 1 && d.lease->must_fence(tp(now_)))
+        ++result_.unfences_refenced;
     if (voters(d) > 1 && d.lease->must_fence(tp(now_)))
         return fence(n, fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
-                                    options_.lease_timeout.count()),
-                     false);
+                                    options_.lease_timeout.count()));
     decided(n, fmt::format("no action: I am node {}, the primary of term {} with a lease", n.id, term));
 }
 
@@ -177,28 +183,103 @@ void World::release_lease(Node& n) {
     PendingCall call;
     call.call = Call::release;
     Message release;
-    release.term = d.voter.record().term;
+    release.term = d.led_term ? *d.led_term : d.voter.record().term;  // voters honour only their term's leader
     broadcast(n, std::move(call), release);
 }
 
-void World::fence(Node& n, const std::string& reason, bool newer_term_exists) {
+// The fencing hook, then pg_ctl stop -m immediate; from then on fenced_round()
+// decides, every tick, whether this node rejoins, stays stopped or unfences.
+void World::fence(Node& n, const std::string& reason) {
     auto& d = *n.daemon;
     if (d.action_busy) return;
     d.fenced = true;
+    d.fence_reason = reason;
     d.action_busy = true;
     ++result_.fences;
     decided(n, "fencing: " + reason);
     auto job = make(Ev::job, Time(uniform(50, 500)), n.id);  // fencing hook, then pg_ctl stop -m immediate
     job.job = Job::fence;
-    job.flag = newer_term_exists;
     schedule(job);
 }
 
-void World::auto_rejoin(Node& n) {
-    n.daemon->action_busy = true;
+// A fenced node with PostgreSQL stopped asks its peers what they see.
+void World::fenced_round(Node& n) {
+    auto& d = *n.daemon;
+    if (d.action_busy) return;
+    d.action_busy = true;
     PendingCall call;
-    call.call = Call::state_for_rejoin;
+    call.call = Call::state_for_fenced;
     broadcast(n, std::move(call), Message{});
+}
+
+// A primary in a newer term is rejoined (auto_rejoin) or waited out; with no
+// newer term anywhere it tries to take its lease back and unfence.
+void World::after_fenced_survey(Node& n, const PendingCall& call) {
+    auto& d = *n.daemon;
+    const std::pair<int, std::optional<PeerState>>* newest_primary = nullptr;
+    auto newest_term = d.voter.record().term;
+    auto led = d.led_term.value_or(0);
+    for (const auto& entry : call.reports) {
+        const auto& state = *entry.second;
+        newest_term = std::max(newest_term, state.term);
+        if (state.role == Role::primary && state.sees_primary && state.term > led &&
+            (!newest_primary || state.term > newest_primary->second->term))
+            newest_primary = &entry;
+    }
+    if (trace_) {
+        std::string seen;
+        for (const auto& [peer, state] : call.reports)
+            seen += fmt::format(" {}={}/t{}{}", peer, role_name(state->role), state->term,
+                                state->sees_primary ? "/sees" : "");
+        note(n.id, "fenced survey (my term {}, led {}):{}", d.voter.record().term, d.led_term.value_or(0),
+             seen.empty() ? " nobody answers" : seen);
+    }
+    if (newest_term > d.voter.record().term) {
+        d.voter.observe_term(newest_term);
+        persist(n);
+    }
+    if (newest_primary) {
+        int peer = newest_primary->first;
+        auto term = newest_primary->second->term;
+        if (!options_.auto_rejoin)
+            return decided(n, fmt::format("fenced ({}); node {} is the primary of term {} and [fencing] auto_rejoin "
+                                          "is off: PostgreSQL stays stopped",
+                                          d.fence_reason, peer, term));
+        decided(n, fmt::format("fenced; rejoining as a standby of node {} (term {})", peer, term));
+        d.action_busy = true;
+        auto job = make(Ev::job, Time(uniform(1000, 5000)), n.id);
+        job.job = Job::rejoin;
+        job.peer = peer;
+        return schedule(job);
+    }
+    if (newest_term > led)
+        return decided(n, fmt::format("fenced ({}); term {} is newer than the term {} I led and its primary is not "
+                                      "visible yet: PostgreSQL stays stopped, asking again",
+                                      d.fence_reason, newest_term, led));
+    if (now_ < d.next_unfence_attempt)
+        return decided(n, fmt::format("fenced ({}); PostgreSQL did not start when unfencing: trying again later",
+                                      d.fence_reason));
+    try_unfence(n, led, call.reports.size());
+}
+
+// A heartbeat round in its own term that a quorum acknowledges is a fresh
+// lease, so PostgreSQL may run as primary again.
+void World::try_unfence(Node& n, std::int64_t led, std::size_t answered) {
+    auto& d = *n.daemon;
+    auto sent_at = now_;
+    d.action_busy = true;
+    ++result_.unfence_rounds;
+    PendingCall call;
+    call.call = Call::unfence_heartbeat;
+    call.term = led;
+    call.grants = 1;
+    call.asked_at = sent_at;
+    call.answered = answered;
+    Message heartbeat;
+    heartbeat.term = led;
+    heartbeat.round = ++d.round;
+    call.round = heartbeat.round;
+    broadcast(n, std::move(call), heartbeat);
 }
 
 // ---- standby side
@@ -288,13 +369,17 @@ void World::on_answer(Node& n, PendingCall& call, int peer, const std::optional<
         if (!reply || !d.lease) return;
         if (reply->granted && reply->reply_term == call.term) d.lease->acknowledged(call.round, peer);
         if (reply->reply_term > call.term && d.writable)
-            fence(n, fmt::format("node {} is in the newer term {}", peer, reply->reply_term), true);
+            fence(n, fmt::format("node {} is in the newer term {}", peer, reply->reply_term));
+        return;
+    case Call::unfence_heartbeat:
+        if (!reply) return;
+        if (reply->granted && reply->reply_term == call.term) ++call.grants;
         return;
     case Call::release: return;
     case Call::state_for_election:
         call.reports.emplace_back(peer, reply ? std::optional(reply->state) : std::nullopt);
         return;
-    case Call::state_for_rejoin:
+    case Call::state_for_fenced:
         if (reply) call.reports.emplace_back(peer, reply->state);
         return;
     case Call::vote:
@@ -314,19 +399,29 @@ void World::on_all_answered(Node& n, const PendingCall& call) {
     case Call::heartbeat:
     case Call::release: return;
     case Call::state_for_election: return on_peer_states(n, call);
-    case Call::state_for_rejoin: {
-        std::optional<std::pair<std::int64_t, int>> best;
-        for (const auto& [peer, state] : call.reports)
-            if (state->role == Role::primary && (!best || state->term > best->first)) best = {state->term, peer};
-        if (!best) {
+    case Call::state_for_fenced:
+        d.action_busy = false;
+        return after_fenced_survey(n, call);
+    case Call::unfence_heartbeat: {
+        auto needed = quorum(voters(d));
+        // Its own acknowledgment last (not persisted, as in the daemon): a failed
+        // attempt must not stop it voting for another.
+        if (call.grants < needed || d.voter.record().term != call.term ||
+            !d.voter.on_heartbeat(call.term, n.id, tp(now_)).granted) {
             d.action_busy = false;
-            return decided(n, "fenced; no newer primary among the peers yet: staying stopped, asking again");
+            return decided(n, fmt::format("fenced ({}); no newer primary among the {} peers that answer, but only {} "
+                                          "of {} voters acknowledge my term {} (a quorum is {}): PostgreSQL stays "
+                                          "stopped",
+                                          d.fence_reason, call.answered, call.grants, voters(d), call.term, needed));
         }
-        d.rejoin_pending = false;
-        decided(n, fmt::format("fenced; rejoining as a standby of node {} (term {})", best->second, best->first));
-        auto job = make(Ev::job, Time(uniform(1000, 5000)), n.id);
-        job.job = Job::rejoin;
-        job.peer = best->second;
+        decided(n, fmt::format("unfencing: no newer primary exists and {} of {} voters acknowledge my term {}: "
+                               "starting PostgreSQL as primary again",
+                               call.grants, voters(d), call.term));
+        d.won = {call.term, call.asked_at};  // the lease counts from this round
+        auto job = make(Ev::job, Time(uniform(1000, std::max<Time>(1000, options_.unfence_start_max.count()))),
+                        n.id);  // unfence_node: start, crash recovery
+        job.job = Job::unfence;
+        job.term = call.term;
         return schedule(job);
     }
     case Call::vote: {
@@ -351,10 +446,7 @@ void World::job_done(Node& n, const Event& e) {
     case Job::fence:
         d.action_busy = false;
         ++d.action_generation;
-        d.rejoin_pending = options_.auto_rejoin && e.flag;
-        if (d.rejoin_pending) auto_rejoin(n);
-        else if (e.flag) decided(n, "fenced: a newer primary exists and auto_rejoin is off");
-        return;
+        return fenced_round(n);
     case Job::promote:
     case Job::checkpoint:
     case Job::siblings_follow:
@@ -365,6 +457,17 @@ void World::job_done(Node& n, const Event& e) {
     case Job::rejoin:
         d.action_busy = false;
         ++d.action_generation;
+        return;
+    case Job::unfence:
+        d.action_busy = false;
+        ++d.action_generation;
+        if (!e.flag) {  // PostgreSQL did not start (never, in the simulation)
+            d.next_unfence_attempt = now_ + std::max(Millis(10'000), 10 * options_.monitor_interval).count();
+            return;
+        }
+        d.fenced = false;
+        d.fence_reason.clear();
+        d.unfenced_just_now = true;
         return;
     case Job::operator_rejoin:
     case Job::operator_follow:
@@ -381,12 +484,13 @@ Message World::handle_request(Node& n, const Message& m) {
     reply.call_id = m.call_id;
     reply.sender = n.id;
     switch (m.call) {
-    case Call::heartbeat: {
+    case Call::heartbeat:
+    case Call::unfence_heartbeat: {
         auto before = d.voter.record().term;
         auto r = d.voter.on_heartbeat(m.term, m.sender, tp(now_));
         if (d.voter.record().term != before) persist(n);
         if (d.writable && m.sender != n.id && m.term > before)
-            fence(n, fmt::format("node {} is primary in the newer term {}", m.sender, m.term), true);
+            fence(n, fmt::format("node {} is primary in the newer term {}", m.sender, m.term));
         reply.granted = r.granted;
         reply.reply_term = r.term;
         return reply;
@@ -398,7 +502,7 @@ Message World::handle_request(Node& n, const Message& m) {
         reply.reply_term = d.voter.record().term;
         return reply;
     case Call::state_for_election:
-    case Call::state_for_rejoin:
+    case Call::state_for_fenced:
         reply.granted = true;
         reply.reply_term = d.voter.record().term;
         reply.state = {d.role, (d.writable && !d.fenced) || d.primary_writable, d.lsn, n.priority,
@@ -410,6 +514,7 @@ Message World::handle_request(Node& n, const Message& m) {
         bool up = n.pg.up, in_recovery = n.pg.in_recovery;
         if (up && !in_recovery && !is_witness(d, n.id) && !d.fenced) return reply;  // "I am a running primary"
         if (d.primary_writable && d.role == Role::standby) return reply;  // "I still see the primary"
+        if (!is_witness(d, n.id) && !up && d.postgres_up) return reply;  // "my PostgreSQL does not answer now"
         std::optional<Lsn> own_lsn = is_witness(d, n.id) || !up ? std::nullopt : std::optional(n.pg.lsn);
         auto r = d.voter.on_vote_request({m.term, m.sender, m.lsn}, own_lsn, tp(now_));
         reply.granted = r.granted;

@@ -172,6 +172,11 @@ void World::run_job(const Event& e) {
     case Job::rejoin:
         rejoin(n, e.peer);
         return job_done(n, e);
+    case Job::unfence: {
+        auto done = e;
+        done.flag = unfence_node(n);
+        return job_done(n, done);
+    }
     case Job::operator_rejoin:
         n.operator_busy = false;
         rejoin(n, e.peer);
@@ -209,6 +214,7 @@ void World::promote(Node& n, std::int64_t term) {
     n.pg.timeline = int(timelines_.size()) - 1;
     n.pg.in_recovery = false;
     n.pg.upstream = 0;
+    n.unfenced = false;
     ++result_.promotions;
     note(n.id, "promoted in term {} at {} (timeline {})", term, format_lsn(n.pg.lsn), n.pg.timeline);
     start_writing(n);
@@ -259,6 +265,28 @@ bool World::rejoin(Node& n, int target_id) {
     n.pg.meta = t.pg.meta;
     follow(n, t, true);
     n.pg.meta = t.pg.meta;
+    return true;
+}
+
+// unfence_node: the service is started (a no-op success when the server runs
+// already, say started by the operator); after the immediate stop of fencing it
+// goes through crash recovery and comes up as what its data directory is, for a
+// fenced primary a primary on its own timeline, with all the WAL it had.
+bool World::unfence_node(Node& n) {
+    if (n.pg.up) {
+        note(n.id, "unfencing: PostgreSQL runs already ({})", n.pg.in_recovery ? "standby" : "primary");
+        return true;
+    }
+    n.pg.up = true;
+    if (n.pg.in_recovery) {
+        note(n.id, "unfencing: PostgreSQL started, as a standby (its data directory is one)");
+        return true;
+    }
+    ++result_.unfences;
+    n.unfenced = true;
+    note(n.id, "unfencing: PostgreSQL started as primary at {} (timeline {}, term {} in its metadata)",
+         format_lsn(n.pg.lsn), n.pg.timeline, n.pg.meta.term);
+    start_writing(n);
     return true;
 }
 

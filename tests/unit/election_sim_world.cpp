@@ -113,6 +113,9 @@ RunResult World::run() {
     check_invariants();
     if (overlap_since_) result_.writable_overlap += Millis(now_ - *overlap_since_);
     for (int id = 1; id <= n_; ++id) result_.lease_holders_at_end += nodes_[id].holding ? 1 : 0;
+    for (int id = 1; id <= n_; ++id)
+        result_.ended_unfenced = result_.ended_unfenced || (result_.recovered() && nodes_[id].holding &&
+                                                            nodes_[id].unfenced);
     return result_;
 }
 

@@ -65,7 +65,10 @@ struct PeerState {
     std::int64_t term = 0;
 };
 
-enum class Call : std::uint8_t { heartbeat, release, state_for_election, state_for_rejoin, vote };
+// state_for_fenced, unfence_heartbeat: a fenced node's survey of its peers and
+// its attempt to take its lease back (fenced_round, try_unfence); on the peer's
+// side they are /peer/state and /peer/heartbeat like the others.
+enum class Call : std::uint8_t { heartbeat, release, state_for_election, state_for_fenced, unfence_heartbeat, vote };
 
 struct Message {
     Call call = Call::heartbeat;
@@ -92,6 +95,7 @@ struct PendingCall {
     std::size_t needed = 0;
     Time asked_at = 0;
     std::vector<std::pair<int, std::optional<PeerState>>> reports;
+    std::size_t answered = 0;  // unfence_heartbeat: the peers that answered the survey before it
 };
 
 // One round's observations (TickFacts).
@@ -116,6 +120,7 @@ struct Daemon {
     Role role = Role::unknown;
     bool writable = false;
     bool fenced = false;
+    std::string fence_reason;
     std::optional<Lsn> lsn;
     // facts
     bool metadata_read = false;
@@ -130,12 +135,14 @@ struct Daemon {
     bool action_busy = false;
     bool was_primary = false;
     bool released = false;
-    bool rejoin_pending = false;
     std::optional<Time> lost_since;
+    std::optional<std::int64_t> led_term;  // the term this node last led as primary
     std::uint64_t round = 0;
     std::uint64_t action_generation = 0;  // bumped when an action on the local server ends
     std::uint64_t gathered_generation = 0;
     std::optional<std::pair<std::int64_t, Time>> won;  // the term it won, when it asked for votes
+    bool unfenced_just_now = false;  // for RunResult::unfences_refenced only
+    Time next_unfence_attempt = 0;   // after PostgreSQL failed to start when unfencing
     std::vector<PendingCall> calls;
     std::uint32_t next_call = 1;
     std::string last_decision;
@@ -154,13 +161,15 @@ struct Node {
     bool operator_busy = false;
     std::optional<Time> upstream_bad_since;  // for the operator
     bool holding = false;                    // held a lease at the last check
+    bool unfenced = false;  // its server runs as primary again through an unfence (no promotion since)
 };
 
 enum class Ev : std::uint8_t {
     daemon_start, tick, facts, write, wal, request, reply, timeout, job, fault, restart, sweep, final_heal
 };
 enum class Job : std::uint8_t {
-    fence, promote, checkpoint, siblings_follow, rejoin, operator_rejoin, operator_follow, operator_start_standby
+    fence, promote, checkpoint, siblings_follow, rejoin, unfence, operator_rejoin, operator_follow,
+    operator_start_standby
 };
 
 struct Event {
@@ -173,8 +182,8 @@ struct Event {
     Message msg;                    // request, reply; timeout: its call_id
     std::uint32_t client_incarnation = 0;  // request: of the sender, to address the reply
     Job job = Job::fence;
-    std::int64_t term = 0;  // promotion jobs: the term won
-    bool flag = false;      // fence job: a newer term exists
+    std::int64_t term = 0;  // promotion jobs: the term won; unfence: the term it led
+    bool flag = false;      // unfence job, when done: PostgreSQL started
     Lsn lsn = 0;            // wal: up to where
     int timeline = 0;       // wal
     Meta meta;              // wal: the metadata as of that WAL
@@ -232,8 +241,10 @@ private:
     void tick(Node& n);
     void on_facts(Node& n);
     void primary_round(Node& n);
-    void fence(Node& n, const std::string& reason, bool newer_term_exists);
-    void auto_rejoin(Node& n);
+    void fence(Node& n, const std::string& reason);
+    void fenced_round(Node& n);
+    void after_fenced_survey(Node& n, const PendingCall& call);
+    void try_unfence(Node& n, std::int64_t led, std::size_t answered);
     void release_lease(Node& n);
     void standby_round(Node& n);
     election::StandbySnapshot base_snapshot(const Node& n) const;
@@ -263,6 +274,7 @@ private:
     void record_promotion(Node& n, std::int64_t elected_term);
     void siblings_follow(Node& n);
     bool rejoin(Node& n, int target_id);
+    bool unfence_node(Node& n);
     std::optional<int> writable_primary() const;  // as an operator would pick it
 
     std::uint64_t seed_;

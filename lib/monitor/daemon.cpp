@@ -417,6 +417,10 @@ struct Daemon::Impl {
         status.fence_reason = reason;
         action_busy = true;
         lease.reset();  // a fenced node holds no lease; an unfenced one starts a new one
+        // No tick runs while it acts: peers must not be told it still sees a primary.
+        status.role = "unknown";
+        status.writable = false;
+        facts.primary_writable = false;
         decided("fencing: " + reason);
         workers.run([config = config, reason] { fence_node(config, reason); },
                     [this] {

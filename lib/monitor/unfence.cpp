@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "actions/controldata.hpp"
+#include "actions/data_directory.hpp"
 #include "actions/service.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -59,6 +60,10 @@ std::optional<std::string> start_in_recovery(const Config& config, std::chrono::
         } catch (const Error& error) {
             last_error = error.what();
             if (error.code() == ExitCode::partial) break;
+            if (!running_postmaster(config.data_directory)) {
+                last_error = "PostgreSQL stopped during recovery";
+                break;
+            }
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -76,7 +81,8 @@ bool promote_unfenced(const Config& config, const std::string& fence_reason, Ste
         auto promoted = local.exec("SELECT pg_promote(true, $1::int)", {std::to_string(std::max<long>(1, seconds))});
         if (!promoted.boolean(0, 0)) failure = "pg_promote() did not finish in time";
         else if (SteadyClock::now() > deadline) failure = "the promotion finished after the new lease's margin";
-        else local.exec("CHECKPOINT");  // pg_control names the new timeline, for a later pg_rewind
+        // No CHECKPOINT here: it could outlast the lease while no heartbeat is sent, and the
+        // other nodes never left this timeline (promotion requests one by itself).
     } catch (const Error& error) {
         failure = error.what();
     }

@@ -17,8 +17,8 @@ namespace pgha {
 // stopped again.
 std::optional<std::string> start_in_recovery(const Config& config, std::chrono::milliseconds replay_timeout);
 
-// Step 2, once a quorum acknowledged this node's term: promotes the server
-// and checkpoints; records `fencing_lifted`. If it is not writable before
+// Step 2, once a quorum acknowledged this node's term: promotes the server;
+// records `fencing_lifted`. If it is not writable before
 // `deadline` (the new lease's end less its margin) it is stopped at once.
 // True when it runs as primary.
 bool promote_unfenced(const Config& config, const std::string& fence_reason,

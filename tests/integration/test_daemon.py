@@ -96,7 +96,8 @@ class DaemonTest(LabTestCase):
         self.assertEqual(http(n2, "/primary")[0], 503)
         wait_until(lambda: http(n2, "/replica")[0] == 200, 10, "/replica 200 on node2")
         self.assertEqual(http(n1, "/replica")[0], 503)
-        self.assertEqual(http(n3, "/replica?lag=16MB")[0], 200)
+        # node3's first tick may still be running its (failing) daemon_start hook.
+        wait_until(lambda: http(n3, "/replica?lag=16MB")[0] == 200, 10, "/replica?lag=16MB 200 on node3")
         self.assertEqual(http(n3, "/replica?lag=lots")[0], 400)
         self.assertEqual(http(n1, "/health")[0], 200)
         self.assertEqual(http(n1, "/primary", method="OPTIONS")[0], 200)
@@ -220,7 +221,8 @@ class DaemonTest(LabTestCase):
         print("acknowledged before the kill: %d, never reached a standby (async replication): %d"
               % (len(acked_before), len(lost)), file=sys.stderr)
         self.assertLessEqual(len(lost), 2, "only the last writes before the kill may be missing: %r" % lost)
-        self.assertEqual(set(i for i in acked if writer.acked_at[i] > t0) - on_new, set(),
+        # A write in flight at the kill may still be acknowledged by an orphaned backend of the old primary.
+        self.assertEqual(set(i for i in acked if writer.acked_by[i] == n[new].port) - on_new, set(),
                          "every write acknowledged by the new primary is there")
         lab.wait_sql(other, "SELECT count(*) FROM failover_rows", str(len(on_new)), timeout=20)
 

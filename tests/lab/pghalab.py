@@ -1088,6 +1088,7 @@ class Writer:
         self.next_id = first_id
         self.acked = []
         self.acked_at = {}  # id -> time.monotonic() of its acknowledgment
+        self.acked_by = {}  # id -> port of the server that acknowledged it
         self.failed = 0
         self._stop = threading.Event()
         self._thread = None
@@ -1101,13 +1102,14 @@ class Writer:
         i = self.next_id
         self.next_id += 1
         try:
-            r = self._sql("INSERT INTO %s VALUES (%d, 'writer')" % (self.table, i))
+            r = self._sql("INSERT INTO %s VALUES (%d, 'writer') RETURNING inet_server_port()" % (self.table, i))
             ok = r.returncode == 0
         except LabError:
             ok = False
         if ok:
             self.acked.append(i)
             self.acked_at[i] = time.monotonic()
+            self.acked_by[i] = int(r.stdout.strip() or 0)
         else:
             self.failed += 1
         return ok

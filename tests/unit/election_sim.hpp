@@ -25,11 +25,16 @@
 // last monitoring round, whose local facts are read before a primary probe
 // that can take the whole connect timeout. A fenced primary asks its peers
 // every round: it rejoins a writable primary among them (auto_rejoin), stays
-// stopped while a term newer than the one it led exists, and otherwise sends a
-// heartbeat round in the term it led; acknowledged by a quorum, it starts its
-// server again as primary (unfence: crash recovery, its own timeline and WAL)
-// with a lease counted from that round. Not modelled: clock skew, pghad
-// dying alone, a primary's server started again by anything but pghad.
+// stopped while a term newer than the one it led exists, and otherwise, when a
+// quorum answered the survey, unfences in two steps (lib/monitor/unfence.cpp):
+// its server starts in recovery (standby.signal, not streaming) and replays
+// its own WAL however long that takes, then a heartbeat round in the term it
+// led; acknowledged by a quorum, the server is promoted (a new timeline) within
+// the lease that round began, or stopped again at once when the promotion ends
+// after that lease's margin; a failed round stops it again too. A fenced node
+// holds no lease. Not modelled: clock skew, pghad dying alone, a primary's
+// server started again by anything but pghad, a standby.signal start that
+// streams from a stale primary_conninfo.
 //
 // The run only records what it saw; the test decides what is a failure.
 #include <chrono>
@@ -47,9 +52,11 @@ struct Options {
     Millis chaos_from{15'000};     // faults start here...
     Millis final_heal{120'000};    // ...and end here: links heal, hosts restart
     Millis mean_fault_interval{6'000};
-    // How long starting a fenced primary's PostgreSQL again takes at most
-    // (unfence: crash recovery after the immediate stop); from 1 s.
+    // How long an unfence's start in recovery takes at most (crash recovery
+    // after the immediate stop, replayed as a standby); from 1 s.
     Millis unfence_start_max{5'000};
+    // How long an unfence's pg_promote takes at most (like an election's); from 100 ms.
+    Millis unfence_promote_max{1'000};
     // The daemon's settings ([failover] and [fencing] defaults of the config).
     Millis monitor_interval{1000};
     int reconnect_attempts = 3;
@@ -87,10 +94,14 @@ struct RunResult {
     int elections = 0;   // candidacies started
     int promotions = 0;  // pg_promote done after a won election
     int fences = 0;
-    int unfence_rounds = 0;  // heartbeat rounds a fenced node sent to take its lease back
-    int unfences = 0;        // PostgreSQL started as primary again by a fenced node (fencing_lifted)
+    int unfence_starts = 0;  // servers of fenced nodes started in recovery to unfence (step 1)
+    int unfence_starts_lost = 0;  // ...whose server went down before it replayed (polled until the replay timeout)
+    int unfence_rounds = 0;  // heartbeat rounds a fenced node sent to take its lease back (step 2)
+    int unfences = 0;        // promoted within the new lease by a fenced node (fencing_lifted)
+    int unfences_late = 0;   // promotions that ended after the new lease's margin (stopped again)
     bool ended_unfenced = false;  // the one lease holder at the end runs as primary through an unfence
     int unfences_refenced = 0;    // ...of which its first primary round found its lease lost and fenced again
+    int stale_leases = 0;         // primary rounds of an unfenced node on a lease from before it fenced
     int releases = 0;
     int host_crashes = 0;
     int postgres_crashes = 0;

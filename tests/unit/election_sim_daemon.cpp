@@ -141,9 +141,11 @@ void World::primary_round(Node& n) {
     d.led_term = term;
     if (d.voter.record().term > term)
         return fence(n, fmt::format("term {} is newer than the term {} I lead", d.voter.record().term, term));
-    if (d.lease && d.won && d.won->first == term)
+    if (d.lease && d.won && d.won->first == term) {  // fence() drops the lease: never since b2cdec2
+        ++result_.stale_leases;
         note(n.id, "unfenced with the lease of before it fenced (last acknowledged round sent at {:.3f} s)",
              double((d.lease->expires_at() - tp(0) - options_.lease_timeout) / Millis(1)) / 1000);
+    }
     if (!d.lease) {
         auto granted_at = d.won && d.won->first == term ? d.won->second : now_;
         d.won.reset();
@@ -195,6 +197,11 @@ void World::fence(Node& n, const std::string& reason) {
     d.fenced = true;
     d.fence_reason = reason;
     d.action_busy = true;
+    d.lease.reset();  // a fenced node holds no lease; an unfenced one starts a new one
+    // No tick runs while it acts: peers must not be told it still sees a primary.
+    d.role = Role::unknown;
+    d.writable = false;
+    d.primary_writable = false;
     ++result_.fences;
     decided(n, "fencing: " + reason);
     auto job = make(Ev::job, Time(uniform(50, 500)), n.id);  // fencing hook, then pg_ctl stop -m immediate
@@ -257,24 +264,63 @@ void World::after_fenced_survey(Node& n, const PendingCall& call) {
                                       "visible yet: PostgreSQL stays stopped, asking again",
                                       d.fence_reason, newest_term, led));
     if (now_ < d.next_unfence_attempt)
-        return decided(n, fmt::format("fenced ({}); PostgreSQL did not start when unfencing: trying again later",
+        return decided(n, fmt::format("fenced ({}); the last attempt to unfence failed: trying again later",
                                       d.fence_reason));
-    try_unfence(n, led, call.reports.size());
+    // Without answers from a quorum the lease cannot come back: do not even start PostgreSQL.
+    if (call.reports.size() + 1 < quorum(voters(d)))
+        return decided(n, fmt::format("fenced ({}); only {} of {} voters answer: PostgreSQL stays stopped",
+                                      d.fence_reason, call.reports.size() + 1, voters(d)));
+    try_unfence(n, led);
 }
 
-// A heartbeat round in its own term that a quorum acknowledges is a fresh
-// lease, so PostgreSQL may run as primary again.
-void World::try_unfence(Node& n, std::int64_t led, std::size_t answered) {
+void World::unfence_failed(Node& n, const std::string& why) {
+    auto& d = *n.daemon;
+    d.action_busy = false;
+    ++d.action_generation;
+    d.next_unfence_attempt = now_ + std::max(Millis(10'000), 10 * options_.monitor_interval).count();
+    decided(n, fmt::format("fenced ({}); unfencing failed: {}", d.fence_reason, why));
+}
+
+// A worker of the unfence stops the server again (stop_now: pg_ctl stop -m
+// immediate; stop_after_failed_unfence: -m fast), then unfence_failed(why).
+// `detail` is what the worker logs.
+void World::unfence_stop(Node& n, const std::string& why, const std::string& detail, Time duration) {
+    n.daemon->unfence_failure = why;
+    note(n.id, "unfencing: {}; stopping PostgreSQL again", detail);
+    auto job = make(Ev::job, duration, n.id);
+    job.job = Job::unfence_stop;
+    schedule(job);
+}
+
+// Nobody was elected after this node fenced. Its server replays its own WAL
+// as a standby first (start_in_recovery, a worker), however long that takes.
+void World::try_unfence(Node& n, std::int64_t led) {
+    auto& d = *n.daemon;
+    d.action_busy = true;
+    ++result_.unfence_starts;
+    decided(n, fmt::format("unfencing: no newer term exists; PostgreSQL starts in recovery to replay its WAL, "
+                           "then asks a quorum for the lease of term {}",
+                           led));
+    start_in_recovery(n);
+    auto job = make(Ev::job, Time(uniform(1000, std::max<Time>(1000, options_.unfence_start_max.count()))), n.id);
+    job.job = Job::unfence_start;
+    job.term = led;
+    job.started = now_;
+    schedule(job);
+}
+
+// Then a heartbeat round in its own term that a quorum acknowledges is a fresh
+// lease (those voters promise not to vote for lease_timeout), and only then is
+// it promoted, within that lease.
+void World::ask_for_lease_back(Node& n, std::int64_t led) {
     auto& d = *n.daemon;
     auto sent_at = now_;
-    d.action_busy = true;
     ++result_.unfence_rounds;
     PendingCall call;
     call.call = Call::unfence_heartbeat;
     call.term = led;
     call.grants = 1;
     call.asked_at = sent_at;
-    call.answered = answered;
     Message heartbeat;
     heartbeat.term = led;
     heartbeat.round = ++d.round;
@@ -408,20 +454,24 @@ void World::on_all_answered(Node& n, const PendingCall& call) {
         // attempt must not stop it voting for another.
         if (call.grants < needed || d.voter.record().term != call.term ||
             !d.voter.on_heartbeat(call.term, n.id, tp(now_)).granted) {
-            d.action_busy = false;
-            return decided(n, fmt::format("fenced ({}); no newer primary among the {} peers that answer, but only {} "
-                                          "of {} voters acknowledge my term {} (a quorum is {}): PostgreSQL stays "
-                                          "stopped",
-                                          d.fence_reason, call.answered, call.grants, voters(d), call.term, needed));
+            auto why = fmt::format("only {} of {} voters acknowledge my term {} (a quorum is {})", call.grants,
+                                   voters(d), call.term, needed);
+            return unfence_stop(n, why, why, Time(uniform(100, 1000)));  // stop_after_failed_unfence: -m fast
         }
-        decided(n, fmt::format("unfencing: no newer primary exists and {} of {} voters acknowledge my term {}: "
-                               "starting PostgreSQL as primary again",
-                               call.grants, voters(d), call.term));
+        decided(n, fmt::format("unfencing: {} of {} voters acknowledge my term {}: promoting", call.grants, voters(d),
+                               call.term));
         d.won = {call.term, call.asked_at};  // the lease counts from this round
-        auto job = make(Ev::job, Time(uniform(1000, std::max<Time>(1000, options_.unfence_start_max.count()))),
-                        n.id);  // unfence_node: start, crash recovery
-        job.job = Job::unfence;
+        // promote_unfenced: pg_promote(true, s) waits at most s = the whole seconds left before the
+        // deadline, at least 1; the promotion itself takes `takes`.
+        Time deadline = call.asked_at + options_.lease_timeout.count() - lease_margin(options_.lease_timeout).count();
+        Time wait = std::max<Time>(1, (deadline - now_) / 1000) * 1000;
+        auto takes = Time(uniform(100, std::max<Time>(100, options_.unfence_promote_max.count())));
+        auto job = make(Ev::job, std::min(takes, wait), n.id);
+        job.job = Job::unfence_promote;
         job.term = call.term;
+        job.flag = takes <= wait;
+        job.started = now_ + takes;
+        job.deadline = deadline;
         return schedule(job);
     }
     case Call::vote: {
@@ -458,17 +508,69 @@ void World::job_done(Node& n, const Event& e) {
         d.action_busy = false;
         ++d.action_generation;
         return;
-    case Job::unfence:
+    case Job::unfence_start:
+        // start_in_recovery polls until its server has replayed its own WAL to the end (the job's length).
+        if (n.pg.up && n.pg.in_recovery) return ask_for_lease_back(n, e.term);
+        if (n.pg.up) {
+            auto why = std::string("it did not replay its WAL in time (the server left recovery by itself)");
+            return unfence_stop(n, why, why, Time(uniform(50, 500)));
+        }
+        // Its server crashed: start_in_recovery sees no postmaster at its next poll and gives up.
+        ++result_.unfence_starts_lost;
+        return unfence_stop(n, "it did not replay its WAL in time (PostgreSQL stopped during recovery)",
+                            "its server does not answer", Time(uniform(50, 500)));
+    case Job::unfence_promote: {
+        // promote_unfenced: a failure of any kind stops the server at once (stop_now).
+        const std::string failed = "the promotion did not finish in time";
+        if (!n.pg.up) return unfence_stop(n, failed, "cannot connect to PostgreSQL", Time(uniform(50, 500)));
+        if (!n.pg.in_recovery)
+            return unfence_stop(n, failed, "pg_promote(): recovery is not in progress", Time(uniform(50, 500)));
+        if (!e.flag) {  // pg_promote() returned false; the server goes on promoting while it is stopped
+            auto stop = Time(uniform(50, 500));
+            if (e.started < now_ + stop) {
+                auto lands = make(Ev::job, e.started - now_, n.id);
+                lands.job = Job::unfence_promoted;
+                schedule(lands);
+            }
+            return unfence_stop(n, failed, "pg_promote() did not finish in time", stop);
+        }
+        promote_unfenced(n);
+        if (now_ > e.deadline) {
+            ++result_.unfences_late;
+            return unfence_stop(n, failed, "the promotion finished after the new lease's margin",
+                                Time(uniform(50, 500)));
+        }
+        auto next = make(Ev::job, Time(uniform(10, 1500)), n.id);  // CHECKPOINT
+        next.job = Job::unfence_checkpoint;
+        next.term = e.term;
+        return schedule(next);
+    }
+    case Job::unfence_promoted:  // a timed-out promotion lands before the immediate stop
+        if (n.pg.up && n.pg.in_recovery) {
+            ++result_.unfences_late;
+            promote_unfenced(n);
+        }
+        return;
+    case Job::unfence_checkpoint:
+        if (!n.pg.up || n.pg.in_recovery)
+            return unfence_stop(n, "the promotion did not finish in time", "CHECKPOINT: the server went away",
+                                Time(uniform(50, 500)));
+        ++result_.unfences;
+        note(n.id, "fencing_lifted: PostgreSQL replayed its WAL in recovery and was promoted within a lease a "
+                   "quorum granted again");
         d.action_busy = false;
         ++d.action_generation;
-        if (!e.flag) {  // PostgreSQL did not start (never, in the simulation)
-            d.next_unfence_attempt = now_ + std::max(Millis(10'000), 10 * options_.monitor_interval).count();
-            return;
-        }
         d.fenced = false;
         d.fence_reason.clear();
         d.unfenced_just_now = true;
         return;
+    case Job::unfence_stop:
+        if (n.pg.up) {
+            n.pg.up = false;
+            n.pg.down_since = now_;
+            note(n.id, "unfencing: PostgreSQL stopped again");
+        }
+        return unfence_failed(n, d.unfence_failure);
     case Job::operator_rejoin:
     case Job::operator_follow:
     case Job::operator_start_standby: return;

@@ -1,8 +1,9 @@
 // The servers of the simulation and what the daemon's jobs do to them: WAL
 // written on the primary and streamed to its standbys with the pgha metadata
 // in it, timelines forked by every promotion, promote_elected (pg_promote,
-// record_promotion, siblings follow), fencing, rejoin with pg_rewind, and the
-// facts a monitoring round gathers.
+// record_promotion, siblings follow), fencing, rejoin with pg_rewind, the
+// unfence's start in recovery and promotion, and the facts a monitoring round
+// gathers.
 #include <algorithm>
 
 #include "election_sim_world.hpp"
@@ -172,11 +173,11 @@ void World::run_job(const Event& e) {
     case Job::rejoin:
         rejoin(n, e.peer);
         return job_done(n, e);
-    case Job::unfence: {
-        auto done = e;
-        done.flag = unfence_node(n);
-        return job_done(n, done);
-    }
+    case Job::unfence_start:
+    case Job::unfence_promote:
+    case Job::unfence_promoted:
+    case Job::unfence_checkpoint:
+    case Job::unfence_stop: return job_done(n, e);  // its steps decide there
     case Job::operator_rejoin:
         n.operator_busy = false;
         rejoin(n, e.peer);
@@ -268,26 +269,33 @@ bool World::rejoin(Node& n, int target_id) {
     return true;
 }
 
-// unfence_node: the service is started (a no-op success when the server runs
-// already, say started by the operator); after the immediate stop of fencing it
-// goes through crash recovery and comes up as what its data directory is, for a
-// fenced primary a primary on its own timeline, with all the WAL it had.
-bool World::unfence_node(Node& n) {
+// start_in_recovery: standby.signal, then the service starts (a no-op when the
+// server runs already); after the immediate stop of fencing the server goes
+// through crash recovery as a standby, not writable, and replays its own WAL
+// (the unfence_start job's length). It has no upstream: it does not stream.
+void World::start_in_recovery(Node& n) {
     if (n.pg.up) {
-        note(n.id, "unfencing: PostgreSQL runs already ({})", n.pg.in_recovery ? "standby" : "primary");
-        return true;
+        note(n.id, "unfencing: PostgreSQL runs already ({})", n.pg.in_recovery ? "in recovery" : "as primary");
+        return;
     }
     n.pg.up = true;
-    if (n.pg.in_recovery) {
-        note(n.id, "unfencing: PostgreSQL started, as a standby (its data directory is one)");
-        return true;
-    }
-    ++result_.unfences;
-    n.unfenced = true;
-    note(n.id, "unfencing: PostgreSQL started as primary at {} (timeline {}, term {} in its metadata)",
+    n.pg.in_recovery = true;
+    n.pg.upstream = 0;
+    note(n.id, "unfencing: PostgreSQL starts in recovery at {} (timeline {}, term {} in its metadata)",
          format_lsn(n.pg.lsn), n.pg.timeline, n.pg.meta.term);
+}
+
+// promote_unfenced's pg_promote(): a standby's promotion, so a new timeline
+// forks at its WAL; its metadata still names it primary of the term it led.
+void World::promote_unfenced(Node& n) {
+    timelines_.push_back({n.pg.timeline, n.pg.lsn});
+    n.pg.timeline = int(timelines_.size()) - 1;
+    n.pg.in_recovery = false;
+    n.pg.upstream = 0;
+    n.unfenced = true;
+    note(n.id, "unfencing: promoted at {} (timeline {}, term {} in its metadata)", format_lsn(n.pg.lsn),
+         n.pg.timeline, n.pg.meta.term);
     start_writing(n);
-    return true;
 }
 
 std::optional<int> World::writable_primary() const {

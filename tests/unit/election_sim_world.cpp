@@ -356,6 +356,9 @@ void World::sweep() {
             continue;
         }
         if (!x.pg.in_recovery) continue;
+        // Nor is a server re-pointed while its daemon acts on it (an unfence
+        // replays its WAL in recovery, with no upstream, for as long as it takes).
+        if (x.daemon && x.daemon->action_busy) continue;
         const auto& upstream = node(x.pg.upstream);
         if (upstream.host_up && upstream.pg.up && !upstream.pg.in_recovery) {
             x.upstream_bad_since.reset();

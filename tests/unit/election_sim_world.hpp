@@ -66,7 +66,7 @@ struct PeerState {
 };
 
 // state_for_fenced, unfence_heartbeat: a fenced node's survey of its peers and
-// its attempt to take its lease back (fenced_round, try_unfence); on the peer's
+// its attempt to take its lease back (fenced_round, ask_for_lease_back); on the peer's
 // side they are /peer/state and /peer/heartbeat like the others.
 enum class Call : std::uint8_t { heartbeat, release, state_for_election, state_for_fenced, unfence_heartbeat, vote };
 
@@ -95,7 +95,6 @@ struct PendingCall {
     std::size_t needed = 0;
     Time asked_at = 0;
     std::vector<std::pair<int, std::optional<PeerState>>> reports;
-    std::size_t answered = 0;  // unfence_heartbeat: the peers that answered the survey before it
 };
 
 // One round's observations (TickFacts).
@@ -142,7 +141,8 @@ struct Daemon {
     std::uint64_t gathered_generation = 0;
     std::optional<std::pair<std::int64_t, Time>> won;  // the term it won, when it asked for votes
     bool unfenced_just_now = false;  // for RunResult::unfences_refenced only
-    Time next_unfence_attempt = 0;   // after PostgreSQL failed to start when unfencing
+    Time next_unfence_attempt = 0;   // after an attempt to unfence failed
+    std::string unfence_failure;     // why the running unfence job failed (before it stops the server)
     std::vector<PendingCall> calls;
     std::uint32_t next_call = 1;
     std::string last_decision;
@@ -161,15 +161,19 @@ struct Node {
     bool operator_busy = false;
     std::optional<Time> upstream_bad_since;  // for the operator
     bool holding = false;                    // held a lease at the last check
-    bool unfenced = false;  // its server runs as primary again through an unfence (no promotion since)
+    bool unfenced = false;  // its server runs as primary through an unfence (no election's promotion since)
 };
 
 enum class Ev : std::uint8_t {
     daemon_start, tick, facts, write, wal, request, reply, timeout, job, fault, restart, sweep, final_heal
 };
+// The unfence (lib/monitor/unfence.cpp) in steps: unfence_start (start_in_recovery
+// returns), unfence_promote (pg_promote returns, or times out), unfence_promoted
+// (a timed-out promotion lands before the stop), unfence_checkpoint
+// (promote_unfenced returns), unfence_stop (stop_now or stop_after_failed_unfence).
 enum class Job : std::uint8_t {
-    fence, promote, checkpoint, siblings_follow, rejoin, unfence, operator_rejoin, operator_follow,
-    operator_start_standby
+    fence, promote, checkpoint, siblings_follow, rejoin, unfence_start, unfence_promote, unfence_promoted,
+    unfence_checkpoint, unfence_stop, operator_rejoin, operator_follow, operator_start_standby
 };
 
 struct Event {
@@ -182,8 +186,10 @@ struct Event {
     Message msg;                    // request, reply; timeout: its call_id
     std::uint32_t client_incarnation = 0;  // request: of the sender, to address the reply
     Job job = Job::fence;
-    std::int64_t term = 0;  // promotion jobs: the term won; unfence: the term it led
-    bool flag = false;      // unfence job, when done: PostgreSQL started
+    std::int64_t term = 0;  // promotion jobs: the term won; unfence jobs: the term it led
+    bool flag = false;      // unfence_promote: pg_promote returned true (else it timed out)
+    Time started = 0;       // unfence_start: when it began; unfence_promote: when the promotion lands
+    Time deadline = 0;      // unfence_promote: the new lease's end less its margin
     Lsn lsn = 0;            // wal: up to where
     int timeline = 0;       // wal
     Meta meta;              // wal: the metadata as of that WAL
@@ -244,7 +250,10 @@ private:
     void fence(Node& n, const std::string& reason);
     void fenced_round(Node& n);
     void after_fenced_survey(Node& n, const PendingCall& call);
-    void try_unfence(Node& n, std::int64_t led, std::size_t answered);
+    void try_unfence(Node& n, std::int64_t led);
+    void ask_for_lease_back(Node& n, std::int64_t led);
+    void unfence_failed(Node& n, const std::string& why);
+    void unfence_stop(Node& n, const std::string& why, const std::string& detail, Time duration);
     void release_lease(Node& n);
     void standby_round(Node& n);
     election::StandbySnapshot base_snapshot(const Node& n) const;
@@ -274,7 +283,8 @@ private:
     void record_promotion(Node& n, std::int64_t elected_term);
     void siblings_follow(Node& n);
     bool rejoin(Node& n, int target_id);
-    bool unfence_node(Node& n);
+    void start_in_recovery(Node& n);
+    void promote_unfenced(Node& n);
     std::optional<int> writable_primary() const;  // as an operator would pick it
 
     std::uint64_t seed_;

@@ -3,7 +3,8 @@
 //   PGHA_SIM_FIRST_SEED=s   the first seed (default 1)
 //   PGHA_SIM_SEED=s         run only seed s and print its full trace
 //   PGHA_SIM_LIST=1         print one line per run
-//   PGHA_SIM_UNFENCE_START_MS=ms  an unfence's start takes up to this long (default 5000)
+//   PGHA_SIM_UNFENCE_START_MS=ms  an unfence's start in recovery takes up to this long (default 5000)
+//   PGHA_SIM_UNFENCE_PROMOTE_MS=ms  an unfence's pg_promote takes up to this long (default 1000)
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -68,7 +69,8 @@ struct Summary {
     Millis overlap{0};
     std::vector<Millis> gaps;
     std::uint64_t elections = 0, promotions = 0, fences = 0, releases = 0, crashes = 0, events = 0;
-    std::uint64_t unfence_rounds = 0, unfences = 0, unfences_refenced = 0, runs_unfencing = 0, ended_unfenced = 0;
+    std::uint64_t unfence_starts = 0, unfence_starts_lost = 0, unfence_rounds = 0, unfences = 0, unfences_late = 0,
+                  unfences_refenced = 0, stale_leases = 0, runs_unfencing = 0, ended_unfenced = 0;
 
     void add(const RunResult& run) {
         ++runs;
@@ -85,9 +87,13 @@ struct Summary {
         releases += std::uint64_t(run.releases);
         crashes += std::uint64_t(run.host_crashes + run.postgres_crashes);
         events += run.events;
+        unfence_starts += std::uint64_t(run.unfence_starts);
+        unfence_starts_lost += std::uint64_t(run.unfence_starts_lost);
         unfence_rounds += std::uint64_t(run.unfence_rounds);
         unfences += std::uint64_t(run.unfences);
+        unfences_late += std::uint64_t(run.unfences_late);
         unfences_refenced += std::uint64_t(run.unfences_refenced);
+        stale_leases += std::uint64_t(run.stale_leases);
         runs_unfencing += run.unfences > 0 ? 1 : 0;
         ended_unfenced += run.ended_unfenced ? 1 : 0;
     }
@@ -107,9 +113,12 @@ struct Summary {
             double(percentile(gaps, 0.5).count()) / 1000, double(percentile(gaps, 0.9).count()) / 1000, gaps.size(),
             elections, promotions, fences, releases, crashes, events, wall.count(),
             1000 * wall.count() / double(std::max<std::uint64_t>(runs, 1))) +
-               fmt::format("; unfencing: {} heartbeat rounds of fenced nodes, {} unfences in {} runs ({} fenced again at "
-                           "their first round), {} runs ended with an unfenced primary",
-                           unfence_rounds, unfences, runs_unfencing, unfences_refenced, ended_unfenced);
+               fmt::format("; unfencing: {} starts in recovery ({} lost their server before it replayed), {} "
+                           "heartbeat rounds of fenced nodes, {} unfences in {} runs ({} fenced again at their first "
+                           "round), {} promotions ended after the margin and were stopped, {} primary rounds on a "
+                           "lease from before fencing, {} runs ended with an unfenced primary",
+                           unfence_starts, unfence_starts_lost, unfence_rounds, unfences, runs_unfencing,
+                           unfences_refenced, unfences_late, stale_leases, ended_unfenced);
     }
 };
 
@@ -119,6 +128,7 @@ TEST_CASE("in thousands of simulated runs no two nodes hold a primary lease and 
           "[simulation]") {
     Options options;
     if (auto ms = env_number("PGHA_SIM_UNFENCE_START_MS")) options.unfence_start_max = Millis(*ms);
+    if (auto ms = env_number("PGHA_SIM_UNFENCE_PROMOTE_MS")) options.unfence_promote_max = Millis(*ms);
     if (auto seed = env_number("PGHA_SIM_SEED")) {
         Trace print = [](const std::string& line) { std::cout << line << '\n'; };
         auto run = run_simulation(*seed, options, &print);

@@ -18,7 +18,9 @@ Rules this module keeps:
   * PostgreSQL refuses to run as root: when we are root every server-side
     command (initdb, pg_ctl, postgres, pgha) runs as the `postgres` OS user
     through `runuser`, and the lab directory is owned by postgres.
-  * Only 127.0.0.1 is used.  Ports are picked below the kernel's ephemeral
+  * Only 127.0.0.1 is used, unless Lab(netns=True): then every node runs
+    in its own network namespace with its own address on a private bridge
+    (tests/lab/netns.py, root only), removed at teardown.  Ports are picked below the kernel's ephemeral
     range (so an outgoing connection can never hold a port we are about to
     listen on), checked free by binding, and recorded in a shared registry
     directory so that two labs (or two runs) never pick the same port.
@@ -426,8 +428,9 @@ class Lab:
     """A directory of PostgreSQL nodes on 127.0.0.1, torn down on exit."""
 
     def __init__(self, nodes=3, base_dir=None, keep=False, node_config=None,
-                 pgha_bin=None, pg_bindir=PG_BINDIR, verbose=None):
+                 pgha_bin=None, pg_bindir=PG_BINDIR, verbose=None, netns=False):
         self.n = nodes
+        self.net = None               # a netns.Network when each node has its own namespace
         self.keep = keep
         self.pg_bindir = pg_bindir
         self.pgha_bin = pgha_bin or os.environ.get("PGHA_BIN") or DEFAULT_PGHA_BIN
@@ -455,6 +458,17 @@ class Lab:
         _install_handlers()
         taken = set()
         try:
+            if netns:
+                # each node (PostgreSQL, pghad, commands run for it) in its
+                # own network namespace with its own address (tests/lab/netns.py)
+                if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+                    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+                import netns as _netns
+                self.net = _netns.Network(nodes)
+                self.net.setup()
+                for node in self.nodes:
+                    node.host = self.net.addr(node.id)
+                    node.run_prefix = self.net.prefix(node.id)
             for node in self.nodes:
                 node.port = self.ports.reserve(self.dir, taken)
                 taken.add(node.port)
@@ -619,6 +633,9 @@ class Lab:
         with open(os.path.join(node.data_dir, "pg_hba.conf"), "a") as f:
             f.write("\n# pghalab\nhost all all 127.0.0.1/32 trust\n"
                     "host replication all 127.0.0.1/32 trust\n")
+            if self.net is not None:
+                f.write("host all all %s trust\nhost replication all %s trust\n"
+                        % (self.net.subnet, self.net.subnet))
         self.start(node)
         self.psql(node, "CREATE ROLE pgha SUPERUSER LOGIN REPLICATION", dbname="postgres",
                   user="postgres")
@@ -1039,6 +1056,11 @@ class Lab:
                     self._kill(node)
             node.pid = None
         self.closed = True
+        if self.net is not None:
+            try:
+                self.net.teardown()
+            except Exception as e:  # noqa: BLE001
+                sys.stderr.write("pghalab: network teardown failed: %s\n" % e)
         for node in self.nodes:
             self.ports.release(node.port)
             self.ports.release(node.http_port)

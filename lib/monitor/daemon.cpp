@@ -269,6 +269,7 @@ struct Daemon::Impl {
 
     void tick() {
         if (tick_busy) return schedule_tick();
+        if (lease_ran_out_unscheduled()) return schedule_tick();
         tick_busy = true;
         auto gathered = std::make_shared<TickFacts>();
         auto timeout = std::chrono::seconds(std::max<long>(1, config.failover.reconnect_interval.count() / 1000 + 1));
@@ -286,6 +287,19 @@ struct Daemon::Impl {
                         if (generation == action_generation && !action_busy) on_facts(std::move(*gathered));
                         schedule_tick();
                     });
+    }
+
+    // A primary whose lease ran out while its daemon was not scheduled (frozen,
+    // starved, a paused VM) fences before gathering facts: its PostgreSQL,
+    // resumed at the same moment, may already be taking writes.
+    bool lease_ran_out_unscheduled() {
+        if (!status.writable || status.fenced || action_busy || !lease || voters() < 2) return false;
+        if (config.fencing.mode == "off" || election::ping_rule_applies(config.fencing.mode == "ping", voters()))
+            return false;  // never fences, or asks its ping targets first (primary_round)
+        if (!lease->must_fence(SteadyClock::now())) return false;
+        fence(fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
+                          config.failover.lease_timeout.count()));
+        return true;
     }
 
     void on_facts(TickFacts gathered) {

@@ -65,13 +65,16 @@ void promote_elected(const Config& config, std::int64_t term, std::size_t votes)
 }
 
 void fence_node(const Config& config, const std::string& reason) {
+    // PostgreSQL first: every millisecond it keeps running it may acknowledge
+    // a write that a newer primary will never have. The hook (VIP, DNS,
+    // STONITH of the clients' path) follows at once.
+    auto stopped = run_service(config, ServiceAction::stop_now, Millis(60000));
+    if (!stopped.succeeded())
+        log::warning("fencing: stopping PostgreSQL {}: {}", stopped.describe(), stopped.output);
     if (!config.fencing.command.empty()) {
         EventSettings hook{config.fencing.command, {}, config.events.timeout};
         run_event_hook(hook, make_event(config, "fencing", true, reason));
     }
-    auto stopped = run_service(config, ServiceAction::stop_now, Millis(60000));
-    if (!stopped.succeeded())
-        log::warning("fencing: stopping PostgreSQL {}: {}", stopped.describe(), stopped.output);
     // The event is recorded (where a primary is writable) and the events hook runs.
     record_daemon_event(config, "fencing", stopped.succeeded(),
                         fmt::format("fenced: {}; PostgreSQL {}", reason,

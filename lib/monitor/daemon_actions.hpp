@@ -15,7 +15,7 @@ namespace pgha {
 // failover_election and standby_promote, and re-points the other standbys.
 void promote_elected(const Config& config, std::int64_t term, std::size_t votes);
 
-// Runs the fencing hook, then stops PostgreSQL at once; records `fencing`.
+// Stops PostgreSQL at once, then runs the fencing hook; records `fencing`.
 void fence_node(const Config& config, const std::string& reason);
 
 // Rejoins this (stopped, fenced) node as a standby of the primary at `conninfo`.

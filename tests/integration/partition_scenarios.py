@@ -35,8 +35,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lab"))
@@ -45,6 +43,7 @@ PGHAD = os.environ.get("PGHAD_BIN", os.path.join(REPO, "build", "daemon", "pghad
 
 import netns  # noqa: E402
 from pghalab import Lab, LabError  # noqa: E402
+from test_daemon import http  # noqa: E402
 
 # tuned timings (like test_daemon.FAST): a lost primary is replaced in ~3-5 s
 FAST = {"monitor_interval": "500ms", "reconnect_attempts": 2, "reconnect_interval": "500ms", "lease_timeout": "3s"}
@@ -192,17 +191,6 @@ class AckWriter(threading.Thread):
 
 
 # ---------------------------------------------------------------- helpers
-
-def http(node, path, timeout=3):
-    """(status, body) of a GET to the node's daemon from the host side."""
-    try:
-        with urllib.request.urlopen("http://%s:%d%s" % (node.host, node.http_port, path), timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except (urllib.error.URLError, OSError):
-        return None, ""
-
 
 def children_of(pids):
     """Every descendant of the given PIDs (from /proc, parents first)."""

@@ -21,7 +21,7 @@ FAST = {"monitor_interval": "500ms", "reconnect_attempts": 2, "reconnect_interva
 
 def http(node, path, method="GET", body=None, timeout=5):
     """(status, body) of a request to the node's daemon; status None when it did not answer."""
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (node.http_port, path), method=method,
+    req = urllib.request.Request("http://%s:%d%s" % (node.host, node.http_port, path), method=method,
                                  data=body.encode() if body is not None else None)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:

@@ -30,6 +30,8 @@ import subprocess
 import threading
 import time
 
+import pghalab  # the lab imports this module lazily, so no cycle at load time
+
 PREFIX = "pgp"
 _STALE = re.compile(r"^%s[nbv](\d+)([a-zA-Z])" % PREFIX)
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -49,16 +51,6 @@ def _ip(*args, check=True, timeout=20):
     if check and r.returncode != 0:
         raise NetError("ip %s failed (exit %d): %s" % (" ".join(map(str, args)), r.returncode, r.stderr.strip()))
     return r
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def available():
@@ -104,7 +96,7 @@ def remove_stale():
     for line in r.stdout.splitlines():
         name = line.split()[0] if line.split() else ""
         m = _STALE.match(name)
-        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+        if m and int(m.group(1)) != os.getpid() and not pghalab.pid_alive(int(m.group(1))):
             kill_namespace_processes(name)
             _ip("netns", "del", name, check=False)
             removed.append(name)
@@ -115,7 +107,7 @@ def remove_stale():
             continue
         name = parts[1].strip().split("@")[0]
         m = _STALE.match(name)
-        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+        if m and int(m.group(1)) != os.getpid() and not pghalab.pid_alive(int(m.group(1))):
             _ip("link", "del", name, check=False)
             removed.append(name)
     return removed

@@ -792,17 +792,23 @@ class Lab:
         return p
 
     def stop_spawned(self, proc, timeout=10):
-        if proc.poll() is None:
+        """SIGTERM, then SIGKILL, the spawned process's whole group (its own
+        session): runuser stops itself when its child is SIGSTOPped (job
+        control) and, killed while stopped, would orphan the child."""
+        if proc.poll() is not None:
+            return
+        for sig in (signal.SIGCONT, signal.SIGTERM):
             try:
-                proc.terminate()
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    pass
+                os.killpg(proc.pid, sig)
             except ProcessLookupError:
+                return
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
 
     # ---- SQL

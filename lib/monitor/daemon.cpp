@@ -145,6 +145,24 @@ struct Daemon::Impl {
             });
     }
 
+    // What every peer sees (/peer/state); nullopt for one that did not answer.
+    using PeerReports = std::vector<std::pair<NodeRecord, std::optional<peer::State>>>;
+    void ask_peer_states(std::function<void(const PeerReports&)> done) {
+        auto reports = std::make_shared<PeerReports>();
+        broadcast("/peer/state", "{}",
+                  [reports](const NodeRecord& peer, std::optional<HttpResponse> response) {
+                      std::optional<peer::State> state;
+                      if (response) {
+                          try {
+                              state = peer::decode_state(response->body);
+                          } catch (const std::exception&) {
+                          }
+                      }
+                      reports->emplace_back(peer, state);
+                  },
+                  [reports, done = std::move(done)] { done(*reports); });
+    }
+
     // ---- routes
     void add_routes() {
         add_health_routes(router, [this] { return current_status(); });
@@ -293,12 +311,9 @@ struct Daemon::Impl {
     // starved, a paused VM) fences before gathering facts: its PostgreSQL,
     // resumed at the same moment, may already be taking writes.
     bool lease_ran_out_unscheduled() {
-        if (!status.writable || status.fenced || action_busy || !lease || voters() < 2) return false;
-        if (config.fencing.mode == "off" || election::ping_rule_applies(config.fencing.mode == "ping", voters()))
-            return false;  // never fences, or asks its ping targets first (primary_round)
-        if (!lease->must_fence(SteadyClock::now())) return false;
-        fence(fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
-                          config.failover.lease_timeout.count()));
+        if (!status.writable || status.fenced || action_busy || !lease) return false;
+        if (!quorum_lease_lost(SteadyClock::now())) return false;  // in ping mode primary_round pings first
+        fence_lost_lease();
         return true;
     }
 
@@ -397,15 +412,8 @@ struct Daemon::Impl {
                           fence(fmt::format("node {} is in the newer term {}", peer.node_id, reply.term));
                   },
                   [] {});
-        if (voters() > 1 && config.fencing.mode != "off") {
-            if (election::ping_rule_applies(config.fencing.mode == "ping", voters())) {
-                // Ping early enough that a failed check still fences before the margin runs out.
-                if (lease->remaining(now) <= lease_margin(config.failover.lease_timeout) + ping_budget())
-                    return ping_or_fence();
-            } else if (lease->must_fence(now))
-                return fence(fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
-                                         config.failover.lease_timeout.count()));
-        }
+        if (quorum_lease_lost(now)) return fence_lost_lease();
+        if (ping_decides() && ping_due(now)) return ping_or_fence();
         decided(fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
                             config.node_id, term, std::max<long>(0, lease->remaining(now).count())));
     }
@@ -443,31 +451,43 @@ struct Daemon::Impl {
                     });
     }
 
+    // The lease rule of fencing.mode = "quorum" (and of "ping" beyond two voters).
+    bool quorum_lease_lost(TimePoint now) const {
+        return voters() > 1 && config.fencing.mode != "off" && !ping_decides() && lease->must_fence(now);
+    }
+    void fence_lost_lease() {
+        fence(fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms",
+                          config.failover.lease_timeout.count()));
+    }
+
     // fencing.mode = "ping", two voters, the peer silent: the ping targets
     // tell whether this primary is the isolated one.
-    Millis ping_budget() const {
-        return Millis(1000) * static_cast<long>(config.fencing.ping_targets.size()) + Millis(500);
+    bool ping_decides() const { return election::ping_rule_applies(config.fencing.mode == "ping", voters()); }
+    // Ping early enough that a failed check still fences before the margin runs out.
+    bool ping_due(TimePoint now) const {
+        auto budget = Millis(1000) * static_cast<long>(config.fencing.ping_targets.size()) + Millis(500);
+        return lease->remaining(now) <= lease_margin(config.failover.lease_timeout) + budget;
     }
-    void ping_or_fence() {
-        if (ping_busy) return;
-        ping_busy = true;
+    // Checks the ping targets on a worker; `then` runs on the loop.
+    void check_ping(std::function<void(const PingOutcome&)> then) {
         auto outcome = std::make_shared<PingOutcome>();
         workers.run([targets = config.fencing.ping_targets, outcome] {
                         *outcome = check_ping_targets(targets, Millis(1000));
                     },
-                    [this, outcome] {
-                        ping_busy = false;
-                        // A heartbeat round may have been acknowledged while it pinged.
-                        auto now = SteadyClock::now();
-                        if (!lease || !status.writable ||
-                            lease->remaining(now) > lease_margin(config.failover.lease_timeout) + ping_budget())
-                            return;
-                        if (!outcome->answered)
-                            return fence("the peer is lost and " + outcome->detail + " (fencing.mode = \"ping\")");
-                        decided(fmt::format("no action: the peer does not acknowledge my heartbeats, but {}: "
-                                            "staying primary (fencing.mode = \"ping\")",
-                                            outcome->detail));
-                    });
+                    [outcome, then = std::move(then)] { then(*outcome); });
+    }
+    void ping_or_fence() {
+        if (ping_busy) return;
+        ping_busy = true;
+        check_ping([this](const PingOutcome& outcome) {
+            ping_busy = false;
+            // A heartbeat round may have been acknowledged while it pinged.
+            if (!lease || !status.writable || !ping_due(SteadyClock::now())) return;
+            if (!outcome.answered) return fence("the peer is lost and " + outcome.detail + " (fencing.mode = \"ping\")");
+            decided(fmt::format("no action: the peer does not acknowledge my heartbeats, but {}: staying primary "
+                                "(fencing.mode = \"ping\")",
+                                outcome.detail));
+        });
     }
 
     // A fenced node with PostgreSQL stopped asks its peers what they see: a
@@ -476,46 +496,43 @@ struct Daemon::Impl {
     void fenced_round() {
         if (action_busy) return;
         action_busy = true;
-        auto states = std::make_shared<std::vector<std::pair<NodeRecord, peer::State>>>();
-        broadcast("/peer/state", "{}",
-                  [states](const NodeRecord& peer, std::optional<HttpResponse> response) {
-                      if (!response) return;
-                      try {
-                          states->emplace_back(peer, peer::decode_state(response->body));
-                      } catch (const std::exception&) {
-                      }
-                  },
-                  [this, states] {
-                      action_busy = false;
-                      after_fenced_survey(*states);
-                  });
+        ask_peer_states([this](const PeerReports& reports) {
+            action_busy = false;
+            after_fenced_survey(reports);
+        });
     }
 
-    void after_fenced_survey(const std::vector<std::pair<NodeRecord, peer::State>>& states) {
-        const std::pair<NodeRecord, peer::State>* newest_primary = nullptr;
+    void after_fenced_survey(const PeerReports& reports) {
+        const NodeRecord* newest_primary = nullptr;
+        std::int64_t newest_primary_term = 0;
+        std::size_t answered = 0;
         auto newest_term = voter.record().term;
         auto led = led_term.value_or(0);
-        for (const auto& entry : states) {
-            const auto& state = entry.second;
-            newest_term = std::max(newest_term, state.term);
-            if (state.role == "primary" && state.sees_primary && state.term > led &&
-                (!newest_primary || state.term > newest_primary->second.term))
-                newest_primary = &entry;
+        for (const auto& [record, state] : reports) {
+            if (!state) continue;
+            ++answered;
+            newest_term = std::max(newest_term, state->term);
+            if (state->role == "primary" && state->sees_primary && state->term > led &&
+                (!newest_primary || state->term > newest_primary_term)) {
+                newest_primary = &record;
+                newest_primary_term = state->term;
+            }
         }
         if (newest_term > voter.record().term) {
             voter.observe_term(newest_term);
             persist_voter();
         }
         if (newest_primary) {
-            const auto& [record, state] = *newest_primary;
             if (!config.fencing.auto_rejoin)
                 return decided(fmt::format("fenced ({}); node {} is the primary of term {} and [fencing] auto_rejoin "
                                            "is off: PostgreSQL stays stopped",
-                                           status.fence_reason, record.node_id, state.term));
-            decided(fmt::format("fenced; rejoining as a standby of node {} (term {})", record.node_id, state.term));
+                                           status.fence_reason, newest_primary->node_id, newest_primary_term));
+            decided(fmt::format("fenced; rejoining as a standby of node {} (term {})", newest_primary->node_id,
+                                newest_primary_term));
             action_busy = true;
-            return workers.run([config = config, conninfo = record.conninfo] { rejoin_as_standby(config, conninfo); },
-                               [this] { action_done(); });
+            return workers.run(
+                [config = config, conninfo = newest_primary->conninfo] { rejoin_as_standby(config, conninfo); },
+                [this] { action_done(); });
         }
         if (newest_term > led)
             return decided(fmt::format("fenced ({}); term {} is newer than the term {} I led and its primary is not "
@@ -525,9 +542,9 @@ struct Daemon::Impl {
             return decided(fmt::format("fenced ({}); the last attempt to unfence failed: trying again later",
                                        status.fence_reason));
         // Without answers from a quorum the lease cannot come back: do not even start PostgreSQL.
-        if (states.size() + 1 < election::quorum(voters()))
+        if (answered + 1 < election::quorum(voters()))
             return decided(fmt::format("fenced ({}); only {} of {} voters answer: PostgreSQL stays stopped",
-                                       status.fence_reason, states.size() + 1, voters()));
+                                       status.fence_reason, answered + 1, voters()));
         try_unfence(led);
     }
 
@@ -617,19 +634,7 @@ struct Daemon::Impl {
             return decided(early->reason);
         }
         election_busy = true;
-        auto reports = std::make_shared<std::vector<std::pair<NodeRecord, std::optional<peer::State>>>>();
-        broadcast("/peer/state", "{}",
-                  [reports](const NodeRecord& peer, std::optional<HttpResponse> response) {
-                      std::optional<peer::State> state;
-                      if (response) {
-                          try {
-                              state = peer::decode_state(response->body);
-                          } catch (const std::exception&) {
-                          }
-                      }
-                      reports->emplace_back(peer, state);
-                  },
-                  [this, reports] { on_peer_states(*reports); });
+        ask_peer_states([this](const PeerReports& reports) { on_peer_states(reports); });
     }
 
     election::StandbySnapshot base_snapshot(TimePoint now) const {
@@ -649,7 +654,7 @@ struct Daemon::Impl {
         return s;
     }
 
-    void on_peer_states(const std::vector<std::pair<NodeRecord, std::optional<peer::State>>>& reports) {
+    void on_peer_states(const PeerReports& reports) {
         auto s = base_snapshot(SteadyClock::now());
         for (const auto& [record, state] : reports) {
             s.peers.push_back({record.node_id, state.has_value(), state && state->sees_primary});
@@ -661,14 +666,10 @@ struct Daemon::Impl {
         bool peer_lost = std::any_of(s.peers.begin(), s.peers.end(), [](const auto& p) { return !p.reachable; });
         if (!election::ping_rule_applies(s.ping_mode, s.voters) || !peer_lost) return decide_and_elect(s, "");
         // fencing.mode = "ping": whether this node can reach a ping target decides in place of the lost peer.
-        auto outcome = std::make_shared<PingOutcome>();
-        workers.run([targets = config.fencing.ping_targets, outcome] {
-                        *outcome = check_ping_targets(targets, Millis(1000));
-                    },
-                    [this, s, outcome]() mutable {
-                        s.ping_answered = outcome->answered;
-                        decide_and_elect(s, outcome->detail);
-                    });
+        check_ping([this, s](const PingOutcome& outcome) mutable {
+            s.ping_answered = outcome.answered;
+            decide_and_elect(s, outcome.detail);
+        });
     }
 
     void decide_and_elect(const election::StandbySnapshot& s, const std::string& ping_detail) {

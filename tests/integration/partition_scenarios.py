@@ -43,7 +43,7 @@ PGHAD = os.environ.get("PGHAD_BIN", os.path.join(REPO, "build", "daemon", "pghad
 
 import netns  # noqa: E402
 from pghalab import Lab, LabError  # noqa: E402
-from test_daemon import http  # noqa: E402
+from test_daemon import daemon_pid, http, wait_until  # noqa: E402
 
 # tuned timings (like test_daemon.FAST): a lost primary is replaced in ~3-5 s
 FAST = {"monitor_interval": "500ms", "reconnect_attempts": 2, "reconnect_interval": "500ms", "lease_timeout": "3s"}
@@ -212,25 +212,9 @@ def children_of(pids):
     return out
 
 
-def daemon_pid(proc):
-    kids = children_of([proc.pid])
-    return kids[0] if kids else proc.pid
-
-
 def stamp(t=None):
     t = time.time() if t is None else t
     return time.strftime("%H:%M:%S", time.localtime(t)) + ".%03d" % int((t % 1) * 1000)
-
-
-def wait_until(pred, timeout, what, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
-        time.sleep(interval)
 
 
 def fmt_s(x):

@@ -34,7 +34,14 @@ def http(node, path, method="GET", body=None, timeout=5):
 
 def daemon_pid(proc):
     """The pghad process of a lab.spawn()ed daemon: the spawned process itself,
-    or its child when the lab runs it through runuser (as root)."""
+    or its child when the lab runs it through runuser (as root). Not a child
+    of pghad itself (a pg_ctl or ping it runs) when it was exec'd directly."""
+    try:
+        with open("/proc/%d/comm" % proc.pid) as f:
+            if f.read().strip() == "pghad":
+                return proc.pid
+    except OSError:
+        pass
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -59,13 +66,13 @@ def read_text(path):
         return f.read()
 
 
-def wait_until(predicate, timeout, what):
+def wait_until(predicate, timeout, what, interval=0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
+        time.sleep(interval)
     raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
 
 

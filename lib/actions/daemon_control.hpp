@@ -10,7 +10,7 @@
 #include "cluster/node.hpp"
 #include "config/config.hpp"
 #include "http/message.hpp"
-#include "monitor/status.hpp"
+#include "protocol/daemon_status.hpp"
 
 namespace pgha {
 

@@ -12,7 +12,7 @@
 
 #include "http/message.hpp"
 #include "http/router.hpp"
-#include "monitor/status.hpp"
+#include "protocol/daemon_status.hpp"
 
 namespace pgha {
 

@@ -21,7 +21,7 @@
 #include "cluster/node.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
-#include "monitor/status.hpp"
+#include "protocol/daemon_status.hpp"
 
 namespace pgha {
 

@@ -1,4 +1,4 @@
-#include "monitor/peer_messages.hpp"
+#include "protocol/peer_messages.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -17,7 +17,8 @@ Reply Voter::on_heartbeat(std::int64_t term, int leader_id, TimePoint now) {
     if (leader_ && leader_term_ == term && *leader_ != leader_id)
         return {false, record_.term, fmt::format("node {} already leads term {}", *leader_, term)};
     follow_leader(leader_id, term, now);
-    return {true, record_.term, fmt::format("acknowledged node {} as primary of term {}", leader_id, term)};
+    return {true, record_.term, fmt::format("acknowledged node {} as primary of term {}", leader_id, term),
+            lease_timeout_};
 }
 
 void Voter::follow_leader(int leader_id, std::int64_t term, TimePoint now) {
@@ -56,7 +57,8 @@ Reply Voter::on_vote_request(const VoteRequest& request, std::optional<Lsn> own_
     // to promote before its heartbeats start, and no other candidate may win a
     // newer term meanwhile (unless it releases, or the promise runs out).
     follow_leader(request.candidate_id, request.term, now);
-    return {true, record_.term, fmt::format("vote for node {} in term {}", request.candidate_id, request.term)};
+    return {true, record_.term, fmt::format("vote for node {} in term {}", request.candidate_id, request.term),
+            lease_timeout_};
 }
 
 void Voter::observe_term(std::int64_t term) {

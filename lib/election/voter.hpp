@@ -19,6 +19,7 @@ struct Reply {
     bool granted = false;
     std::int64_t term = 0;  // the voter's term after handling the message
     std::string reason;
+    Millis promise{0};  // granted: how long this voter now promises not to vote for another
 };
 
 struct VoteRequest {
@@ -34,6 +35,10 @@ public:
     Voter(VoterRecord record, Millis lease_timeout, TimePoint started);
 
     const VoterRecord& record() const { return record_; }
+    // A reload changed lease_timeout: promises given keep their end; new ones
+    // last the new duration, and each reply says how long.
+    void set_lease_timeout(Millis lease_timeout) { lease_timeout_ = lease_timeout; }
+    Millis lease_timeout() const { return lease_timeout_; }
     std::optional<int> leader() const { return leader_; }
 
     // A heartbeat of the primary `leader_id` in `term`: acknowledged (and the

@@ -24,7 +24,34 @@ Router::Router(std::string secret, std::chrono::milliseconds max_skew)
     : secret_(std::move(secret)), max_skew_(max_skew) {}
 
 void Router::add(std::string method, std::string path, HttpHandler handler, Access access) {
-    routes_.push_back({std::move(method), std::move(path), std::move(handler), access});
+    routes_.push_back({std::move(method), std::move(path), std::move(handler), {}, access});
+}
+
+void Router::add_async(std::string method, std::string path, AsyncHandler handler, Access access) {
+    routes_.push_back({std::move(method), std::move(path), {}, std::move(handler), access});
+}
+
+void Router::dispatch_async(const HttpRequest& request, std::chrono::system_clock::time_point now,
+                            Respond respond) const {
+    const Route* route = find(request.method, request.path);
+    if (!route || !route->async) return respond(dispatch(request, now));
+    if (auto refusal = refuse_unauthenticated(*route, request, now)) return respond(*refusal);
+    try {
+        route->async(request, respond);
+    } catch (const BadRequest& error) {  // thrown before it answered: the input was invalid
+        respond(text_response(400, error.what()));
+    } catch (const std::exception& error) {
+        log::warning("HTTP handler for {} {} failed: {}", request.method, request.path, error.what());
+        respond(text_response(500, "internal error; see the pghad log"));
+    }
+}
+
+std::optional<HttpResponse> Router::refuse_unauthenticated(const Route& route, const HttpRequest& request,
+                                                           std::chrono::system_clock::time_point now) const {
+    if (route.access != Access::peer) return std::nullopt;
+    AuthResult auth = verify(request, secret_, now, max_skew_);
+    if (!auth) return text_response(401, auth.reason);
+    return std::nullopt;
 }
 
 const Router::Route* Router::find(const std::string& method, const std::string& path) const {
@@ -55,10 +82,8 @@ HttpResponse Router::dispatch(const HttpRequest& request, std::chrono::system_cl
 
 HttpResponse Router::run(const Route& route, const HttpRequest& request,
                          std::chrono::system_clock::time_point now) const {
-    if (route.access == Access::peer) {
-        AuthResult auth = verify(request, secret_, now, max_skew_);
-        if (!auth) return text_response(401, auth.reason);
-    }
+    if (auto refusal = refuse_unauthenticated(route, request, now)) return *refusal;
+    if (!route.handler) return text_response(500, "this endpoint answers asynchronously only");
     try {
         return route.handler(request);
     } catch (const BadRequest& error) {

@@ -3,6 +3,7 @@
 // caller, so every answer the daemon can give is testable without a server.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ enum class Access {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// A handler whose answer comes later (it waits for a worker): it calls
+// `respond` exactly once, on the loop thread.
+using Respond = std::function<void(HttpResponse)>;
+using AsyncHandler = std::function<void(const HttpRequest&, Respond respond)>;
 
 class Router {
 public:
@@ -32,6 +37,7 @@ public:
 
     // REQUIRES: no route yet for the same method and path.
     void add(std::string method, std::string path, HttpHandler handler, Access access = Access::open);
+    void add_async(std::string method, std::string path, AsyncHandler handler, Access access = Access::open);
 
     // For a SIGHUP reload of [daemon] secret_file.
     void set_secret(std::string secret) { secret_ = std::move(secret); }
@@ -41,18 +47,25 @@ public:
     // route without valid auth; 400 BadRequest; 500 any other exception.
     // Never throws.
     HttpResponse dispatch(const HttpRequest& request, std::chrono::system_clock::time_point now) const;
+    // The same for every route, asynchronous ones included: `respond` is
+    // called once, at once for a plain route.
+    void dispatch_async(const HttpRequest& request, std::chrono::system_clock::time_point now,
+                        Respond respond) const;
 
 private:
     struct Route {
         std::string method;
         std::string path;
         HttpHandler handler;
+        AsyncHandler async;  // set instead of handler for add_async routes
         Access access;
     };
 
     const Route* find(const std::string& method, const std::string& path) const;
     HttpResponse run(const Route& route, const HttpRequest& request,
                      std::chrono::system_clock::time_point now) const;
+    std::optional<HttpResponse> refuse_unauthenticated(const Route& route, const HttpRequest& request,
+                                                       std::chrono::system_clock::time_point now) const;
 
     std::vector<Route> routes_;
     std::string secret_;

@@ -120,8 +120,12 @@ private:
         }
         const auto& message = parser_->get();
         if (refuse_) return send(text_response(503, "too many connections"), false, message.version());
-        HttpResponse response = state_->router.dispatch(to_request(message), std::chrono::system_clock::now());
-        send(response, message.keep_alive(), message.version());
+        bool keep_alive = message.keep_alive();
+        unsigned version = message.version();
+        state_->router.dispatch_async(to_request(message), std::chrono::system_clock::now(),
+                                      [self = shared_from_this(), keep_alive, version](HttpResponse response) {
+                                          if (!self->state_->stopped) self->send(response, keep_alive, version);
+                                      });
     }
 
     void send(const HttpResponse& answer, bool keep_alive, unsigned version) {

@@ -4,14 +4,11 @@
 // directory) so a vote is on disk before the reply that announces it.
 #include <string>
 
-#include "election/voter.hpp"
+#include "decision/inputs.hpp"
 
 namespace pgha {
 
-struct DurableState {
-    election::VoterRecord voter;
-    bool paused = false;
-};
+using DurableState = decision::Durable;
 
 class StateStore {
 public:

@@ -82,41 +82,32 @@ void SwitchoverPeer::add_routes(Router& router) {
     router.add("POST", "/peer/switchover-state", [this](const HttpRequest&) { return state(); }, Access::peer);
 }
 
-bool SwitchoverPeer::holds(const std::string& id, Clock::time_point now) const {
-    return !hold_id_.empty() && now < hold_until_ && (id.empty() || id == hold_id_);
-}
-
-std::optional<std::string> SwitchoverPeer::hold_reason(Clock::time_point now) const {
-    if (!holds({}, now)) return std::nullopt;
-    auto left = std::chrono::duration_cast<Millis>(hold_until_ - now).count();
-    return fmt::format("no action: switchover {} in progress (automatic failover held for {} ms more)", hold_id_, left);
-}
-
-std::optional<std::string> SwitchoverPeer::owns_postgres(Clock::time_point now) const {
-    if (!step_) return std::nullopt;
-    if (step_->state == StepState::running)
-        return fmt::format("no action: switchover {} is running its {} step on this node's PostgreSQL", step_->id,
-                           step_->name);
-    bool stopped_on_purpose = !(step_->name == "demote" && step_->state == StepState::failed);
-    if (stopped_on_purpose && holds(step_->id, now))
-        return fmt::format("no action: PostgreSQL was stopped for switchover {}; waiting for its next step", step_->id);
-    return std::nullopt;
+void SwitchoverPeer::set_step(const Step& step, bool postgres_changing) {
+    step_ = step;
+    hold_.has_step = true;
+    hold_.step_id = step.id;
+    hold_.step_name = step.name;
+    hold_.step_running = step.state == StepState::running;
+    hold_.step_failed = step.state == StepState::failed;
+    hooks_.changed(hold_, postgres_changing);
 }
 
 HttpResponse SwitchoverPeer::on_hold(const HttpRequest& request) {
     auto m = switchover::decode_hold(request.body);
     auto now = Clock::now();
-    if (holds({}, now) && hold_id_ != m.id)
-        return conflict(fmt::format("switchover {} already holds this daemon for {} ms more", hold_id_,
-                                    std::chrono::duration_cast<Millis>(hold_until_ - now).count()));
+    if (holds({}, now) && hold_.hold_id != m.id)
+        return conflict(fmt::format("switchover {} already holds this daemon for {} ms more", hold_.hold_id,
+                                    std::chrono::duration_cast<Millis>(hold_.hold_until - now).count()));
     if (m.hold_ms == 0) {
-        if (!hold_id_.empty()) log::info("switchover {}: hold released; automatic failover allowed again", hold_id_);
-        hold_id_.clear();
-        return state();
+        if (!hold_.hold_id.empty())
+            log::info("switchover {}: hold released; automatic failover allowed again", hold_.hold_id);
+        hold_.hold_id.clear();
+    } else {
+        if (hold_.hold_id != m.id) log::info("switchover {}: automatic failover held", m.id);
+        hold_.hold_id = m.id;
+        hold_.hold_until = now + Millis(m.hold_ms);
     }
-    if (hold_id_ != m.id) log::info("switchover {}: automatic failover held", m.id);
-    hold_id_ = m.id;
-    hold_until_ = now + Millis(m.hold_ms);
+    hooks_.changed(hold_, false);
     return state();
 }
 
@@ -157,20 +148,19 @@ HttpResponse SwitchoverPeer::on_resume(const HttpRequest& request) {
 }
 
 HttpResponse SwitchoverPeer::start_step(const std::string& id, const std::string& name, std::function<Step()> job) {
-    step_ = Step{};
-    step_->id = id;
-    step_->name = name;
-    step_->message = name + " running";
+    Step running;
+    running.id = id;
+    running.name = name;
+    running.message = name + " running";
     log::info("switchover {}: {} step started", id, name);
-    hooks_.postgres_changing();
+    set_step(running, true);
     auto result = std::make_shared<Step>();
     workers_.run([job = std::move(job), result] { *result = job(); },
                  [this, id, name, result] {
                      result->id = id;
                      result->name = name;
-                     step_ = *result;
                      log::info("switchover {}: {} step {}: {}", id, name, to_string(result->state), result->message);
-                     hooks_.postgres_changing();
+                     set_step(*result, true);
                  });
     return state();
 }
@@ -185,8 +175,8 @@ HttpResponse SwitchoverPeer::state() {
     s.term = seen.term;
     s.paused = seen.paused;
     if (holds({}, now)) {
-        s.hold_id = hold_id_;
-        s.hold_ms = std::chrono::duration_cast<Millis>(hold_until_ - now).count();
+        s.hold_id = hold_.hold_id;
+        s.hold_ms = std::chrono::duration_cast<Millis>(hold_.hold_until - now).count();
     }
     s.service_ready = service_.ready;
     s.service_detail = service_.detail;

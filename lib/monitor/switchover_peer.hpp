@@ -20,6 +20,7 @@
 #include "actions/switchover_protocol.hpp"
 #include "cluster/node.hpp"
 #include "config/config.hpp"
+#include "decision/switchover_hold.hpp"
 #include "http/router.hpp"
 #include "protocol/daemon_status.hpp"
 
@@ -34,7 +35,8 @@ public:
     struct Hooks {
         std::function<DaemonStatus()> status;                             // the daemon's current view
         std::function<std::optional<NodeRecord>(int node_id)> find_node;  // from its metadata
-        std::function<void()> postgres_changing;  // a step starts or ends: the view is stale
+        // The hold or a step changed; `postgres_changing`: a step starts or ends, the view is stale.
+        std::function<void(const decision::SwitchoverHold&, bool postgres_changing)> changed;
     };
 
     // `config` is the daemon's own (a reload replaces it in place).
@@ -43,14 +45,11 @@ public:
     // POST /peer/hold, /peer/demote, /peer/rejoin, /peer/resume, /peer/switchover-state.
     void add_routes(Router& router);
 
-    // Why no election may start now (a switchover holds this daemon), or nullopt.
-    std::optional<std::string> hold_reason(Clock::time_point now) const;
-    // Why this node's PostgreSQL belongs to a switchover now (nothing may fence
-    // it or release the lease for it), or nullopt.
-    std::optional<std::string> owns_postgres(Clock::time_point now) const;
+    const decision::SwitchoverHold& hold() const { return hold_; }
 
 private:
-    bool holds(const std::string& id, Clock::time_point now) const;
+    bool holds(const std::string& id, Clock::time_point now) const { return decision::holds(hold_, id, now); }
+    void set_step(const switchover::Step& step, bool postgres_changing);
     HttpResponse on_hold(const HttpRequest& request);
     HttpResponse on_demote(const HttpRequest& request);
     HttpResponse on_rejoin(const HttpRequest& request);
@@ -64,8 +63,7 @@ private:
     Workers& workers_;
     const Config& config_;
     Hooks hooks_;
-    std::string hold_id_;
-    Clock::time_point hold_until_{};
+    decision::SwitchoverHold hold_;  // what the decision core is told
     std::optional<switchover::Step> step_;
     ServiceReadiness service_;
     std::string service_checked_;  // the settings service_ was computed for

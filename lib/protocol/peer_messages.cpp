@@ -24,7 +24,12 @@ std::string encode(const VoteRequest& m) {
     return json{{"term", m.term}, {"candidate_id", m.candidate_id}, {"candidate_lsn", format_lsn(m.candidate_lsn)}}.dump();
 }
 std::string encode(const Reply& m) {
-    return json{{"granted", m.granted}, {"term", m.term}, {"node_id", m.node_id}, {"reason", m.reason}}.dump();
+    return json{{"granted", m.granted},
+                {"term", m.term},
+                {"node_id", m.node_id},
+                {"reason", m.reason},
+                {"promise_ms", m.promise_ms}}
+        .dump();
 }
 std::string encode(const State& m) {
     return json{{"node_id", m.node_id}, {"role", m.role},   {"sees_primary", m.sees_primary}, {"lsn", lsn_json(m.lsn)},
@@ -50,7 +55,7 @@ VoteRequest decode_vote_request(const std::string& body) {
 Reply decode_reply(const std::string& body) {
     auto doc = parse(body);
     return {field<bool>(doc, "granted"), field<std::int64_t>(doc, "term"), field<int>(doc, "node_id"),
-            doc.value("reason", std::string())};
+            doc.value("reason", std::string()), doc.value("promise_ms", std::int64_t(0))};
 }
 State decode_state(const std::string& body) {
     auto doc = parse(body);

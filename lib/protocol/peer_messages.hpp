@@ -31,6 +31,7 @@ struct Reply {  // the answer to heartbeat, vote, release and pause
     std::int64_t term = 0;
     int node_id = 0;
     std::string reason;
+    std::int64_t promise_ms = 0;  // a granted heartbeat or vote: how long the voter promises not to vote
 };
 
 struct State {  // POST /peer/state: what a peer sees, for the election snapshot

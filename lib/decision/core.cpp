@@ -1,0 +1,291 @@
+// The decision core's helpers, its tick and the requests of its peers. The
+// primary's, the standby's and the fenced node's rounds are in core_*.cpp.
+#include "decision/core.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace pgha::decision {
+
+const char* role_name(Role role) {
+    switch (role) {
+    case Role::primary: return "primary";
+    case Role::standby: return "standby";
+    case Role::witness: return "witness";
+    case Role::unknown: break;
+    }
+    return "unknown";
+}
+
+const char* call_path(Call call) {
+    switch (call) {
+    case Call::heartbeat:
+    case Call::unfence_heartbeat: return "/peer/heartbeat";
+    case Call::release: return "/peer/release";
+    case Call::state_for_election:
+    case Call::state_for_fenced: return "/peer/state";
+    case Call::vote: return "/peer/vote";
+    }
+    return "/peer/state";
+}
+
+void Effects::append(Effects&& other) {
+    for (auto& note : other.notes) notes.push_back(std::move(note));
+    for (auto& broadcast : other.broadcasts) broadcasts.push_back(std::move(broadcast));
+    for (auto& job : other.jobs) jobs.push_back(std::move(job));
+    if (other.gather) gather = other.gather;
+    if (other.tick_in) tick_in = tick_in ? std::min(*tick_in, *other.tick_in) : *other.tick_in;
+}
+
+Core::Core(Settings settings, Durable durable, Store store, TimePoint now)
+    : settings_(settings), durable_(durable), store_(std::move(store)),
+      voter_(durable.voter, settings.lease_timeout, now) {
+    status_.paused = durable_.paused;
+    status_.term = durable_.voter.term;
+}
+
+// ---- helpers
+
+// Every registered node votes, active or not: a failover deactivates the old
+// primary, and a voter set that shrank with it would let two smaller quorums
+// that do not overlap each elect a primary. Unregister a node gone for good.
+std::vector<int> Core::peer_ids() const {
+    std::vector<int> out;
+    for (const auto& m : members_)
+        if (m.node_id != settings_.node_id && m.has_daemon) out.push_back(m.node_id);
+    return out;
+}
+
+std::size_t Core::voters() const { return std::max<std::size_t>(members_.size(), 1); }
+
+const Member* Core::member(int node_id) const {
+    for (const auto& m : members_)
+        if (m.node_id == node_id) return &m;
+    return nullptr;
+}
+
+bool Core::is_witness() const {
+    const auto* self = member(settings_.node_id);
+    return self && self->witness;
+}
+
+std::optional<std::string> Core::persist(Effects& fx) {
+    durable_.voter = voter_.record();
+    status_.term = durable_.voter.term;
+    try {
+        store_(durable_);
+    } catch (const std::exception& error) {
+        fx.notes.push_back({Level::warning, std::string("cannot save the voter's state: ") + error.what()});
+        return std::string(error.what());
+    }
+    return std::nullopt;
+}
+
+void Core::decided(Effects& fx, std::string sentence) {
+    if (sentence != status_.last_decision) fx.notes.push_back({Level::info, sentence});
+    status_.last_decision = std::move(sentence);
+}
+
+void Core::broadcast(Effects& fx, PendingCall call, Outgoing message, TimePoint now) {
+    auto targets = peer_ids();
+    if (targets.empty()) return all_answered(fx, call, now);
+    auto id = next_id_++;
+    call.waiting = targets;
+    fx.broadcasts.push_back({id, call.call, targets, std::move(message)});
+    calls_.emplace(id, std::move(call));
+}
+
+std::uint64_t Core::run_job(Effects& fx, Job job, std::optional<election::StandbySnapshot> snapshot) {
+    job.id = next_id_++;
+    if (job.kind != JobKind::record_event) jobs_.emplace(job.id, PendingJob{job, std::move(snapshot)});
+    fx.jobs.push_back(std::move(job));
+    return fx.jobs.back().id;
+}
+
+void Core::action_done() {
+    action_busy_ = false;
+    ++action_generation_;
+}
+
+void Core::notice_term(Effects& fx, std::int64_t term) {
+    if (term <= voter_.record().term) return;
+    voter_.observe_term(term);
+    persist(fx);
+}
+
+std::optional<std::string> Core::hold_reason(TimePoint now) const { return decision::hold_reason(switchover_, now); }
+
+std::optional<std::string> Core::owns_postgres(TimePoint now) const {
+    return decision::owns_postgres(switchover_, now);
+}
+
+void Core::next_tick(Effects& fx) {
+    auto delay = settings_.monitor_interval;
+    if (next_tick_sooner_) delay = std::clamp(*next_tick_sooner_, Millis(10), delay);
+    next_tick_sooner_.reset();
+    fx.tick_in = delay;
+}
+
+// ---- the tick
+
+Effects Core::on_tick(TimePoint now) {
+    Effects fx;
+    if (tick_busy_) {
+        next_tick(fx);
+        return fx;
+    }
+    // A primary whose lease ran out while its daemon was not scheduled
+    // (frozen, starved, a paused VM) fences before gathering facts: its
+    // PostgreSQL, resumed at the same moment, may already be taking writes.
+    // (In ping mode primary_round pings first.)
+    if (status_.writable && !status_.fenced && !action_busy_ && lease_ && quorum_lease_lost(now)) {
+        fence_lost_lease(fx, now);
+        next_tick(fx);
+        return fx;
+    }
+    tick_busy_ = true;
+    fx.gather = action_generation_;
+    return fx;
+}
+
+Effects Core::on_facts(const Facts& facts, std::uint64_t generation, TimePoint now) {
+    Effects fx;
+    tick_busy_ = false;
+    if (generation == action_generation_ && !action_busy_) {
+        adopt_facts(fx, facts);
+        dispatch_round(fx, facts, now);
+    }
+    next_tick(fx);
+    return fx;
+}
+
+void Core::adopt_facts(Effects& fx, const Facts& facts) {
+    // Unreadable metadata keeps the members of the last round.
+    if (facts.metadata_read || members_.empty()) members_ = facts.members;
+    metadata_read_ = facts.metadata_read;
+    cluster_term_ = facts.metadata_read ? facts.cluster_term : 0;
+    cluster_primary_ = facts.metadata_read ? facts.cluster_primary : 0;
+    primary_writable_ = facts.primary_writable;
+    if (facts.metadata_read) notice_term(fx, facts.cluster_term);
+    const auto& local = facts.local;
+    status_.postgres_up = local.reachable;
+    status_.role = !local.reachable ? Role::unknown
+                   : is_witness()   ? Role::witness
+                   : local.in_recovery ? Role::standby
+                                       : Role::primary;
+    status_.writable = local.reachable && !local.in_recovery && !is_witness();
+    status_.lsn = local.lsn;
+    status_.term = voter_.record().term;
+    if (status_.role == Role::standby && status_.fenced) {
+        status_.fenced = false;  // rejoined
+        status_.fence_reason.clear();
+    }
+}
+
+void Core::dispatch_round(Effects& fx, const Facts& facts, TimePoint now) {
+    bool reachable = facts.local.reachable;
+    // Promoted by its election, its metadata not yet written: not a primary
+    // of "term 0" that must fence.
+    if (status_.role == Role::primary && election_busy_) decided(fx, "no action: promoting after my election");
+    else if (status_.role == Role::primary) primary_round(fx, now);
+    else if (status_.fenced) fenced_round(fx, now);
+    else if (auto why = owns_postgres(now); why && !reachable)
+        decided(fx, *why);  // stopped by a switchover, not crashed: no lease release
+    else if (was_primary_ && !reachable) release_lease(fx, now);
+    else if (status_.role == Role::standby) standby_round(fx, now);
+    else if (status_.role == Role::witness) decided(fx, "no action: witness, voting only");
+    else decided(fx, "no action: PostgreSQL is not reachable: " + facts.local.error);
+    if (status_.role != Role::primary) lease_.reset();
+    was_primary_ = status_.role == Role::primary || (was_primary_ && !reachable);
+}
+
+// ---- requests from peers
+
+std::pair<peer::Reply, Effects> Core::on_heartbeat(const peer::Heartbeat& m, TimePoint now) {
+    Effects fx;
+    auto before = voter_.record().term;
+    auto reply = voter_.on_heartbeat(m.term, m.leader_id, now);
+    if (reply.granted) status_.last_primary_contact = now;
+    if (voter_.record().term != before) persist(fx);
+    // A running primary that hears of a newer term is a returning old primary.
+    if (status_.writable && m.leader_id != settings_.node_id && m.term > before)
+        fence(fx, fmt::format("node {} is primary in the newer term {}", m.leader_id, m.term), now);
+    return {{reply.granted, reply.term, settings_.node_id, reply.reason, reply.promise.count()}, std::move(fx)};
+}
+
+std::pair<peer::Reply, Effects> Core::on_release(const peer::Release& m, TimePoint now) {
+    Effects fx;
+    voter_.on_release(m.term, m.leader_id);
+    fx.notes.push_back({Level::info, fmt::format("node {} released its lease of term {}", m.leader_id, m.term)});
+    // Its own daemon saw the primary's PostgreSQL stop: the failure threshold runs from now.
+    if (status_.role == Role::standby && !lost_since_) lost_since_ = now;
+    if (!tick_busy_) fx.tick_in = Millis(0);  // the running tick decides with fresh facts anyway
+    return {{true, voter_.record().term, settings_.node_id, "released"}, std::move(fx)};
+}
+
+peer::State Core::on_state_request(TimePoint now) const {
+    return {settings_.node_id,
+            role_name(status_.role),
+            (status_.writable && !status_.fenced) || primary_writable_,
+            status_.lsn,
+            settings_.priority,
+            voter_.record().term,
+            durable_.paused || hold_reason(now).has_value()};
+}
+
+VoteCheck Core::check_vote(const peer::VoteRequest&, TimePoint now) const {
+    auto refuse = [&](std::string reason) {
+        return peer::Reply{false, voter_.record().term, settings_.node_id, std::move(reason)};
+    };
+    if (hold_reason(now)) return refuse("a switchover holds automatic failover");
+    if (primary_writable_ && status_.role == Role::standby) return refuse("I still see the primary");
+    return std::nullopt;
+}
+
+peer::Reply Core::on_vote(const peer::VoteRequest& m, const LocalRead& fresh, TimePoint now) {
+    if (auto refusal = check_vote(m, now)) return *refusal;  // it may have changed while the driver read
+    auto refuse = [&](std::string reason) {
+        return peer::Reply{false, voter_.record().term, settings_.node_id, std::move(reason)};
+    };
+    // The local server as read afresh: WAL received since the last tick must
+    // count, or a candidate behind it could win.
+    std::optional<Lsn> own_lsn;
+    if (!is_witness()) {
+        if (fresh.reachable && !fresh.in_recovery && !status_.fenced) return refuse("I am a running primary");
+        if (fresh.reachable && !fresh.lsn) return refuse("cannot read my own WAL position");
+        if (!fresh.reachable && status_.postgres_up) return refuse("my PostgreSQL does not answer now: " + fresh.error);
+        own_lsn = fresh.reachable ? fresh.lsn : std::nullopt;
+    }
+    auto reply = voter_.on_vote_request({m.term, m.candidate_id, m.candidate_lsn}, own_lsn, now);
+    if (reply.granted) {
+        Effects ignored;
+        if (auto error = persist(ignored)) return refuse("cannot persist the vote: " + *error);  // on disk first
+    }
+    return {reply.granted, reply.term, settings_.node_id, reply.reason, reply.promise.count()};
+}
+
+peer::Reply Core::on_pause(bool paused) {
+    durable_.paused = paused;
+    store_(durable_);
+    status_.paused = paused;
+    return {true, voter_.record().term, settings_.node_id, paused ? "paused" : "unpaused"};
+}
+
+Effects Core::on_switchover(const SwitchoverHold& hold, bool postgres_changing, TimePoint) {
+    Effects fx;
+    switchover_ = hold;
+    if (!postgres_changing) return fx;
+    status_.writable = false;  // a step starts or ends: look again now
+    if (!tick_busy_) fx.tick_in = Millis(0);
+    return fx;
+}
+
+void Core::on_reload(const Settings& settings) {
+    settings_ = settings;
+    voter_.set_lease_timeout(settings.lease_timeout);
+    if (lease_) lease_->set_own_promise(settings.lease_timeout);
+    peer_promises_.clear();  // compared again with the new value
+}
+
+}  // namespace pgha::decision

@@ -1,0 +1,153 @@
+// The decision core on a primary: heartbeats and the lease, the release of
+// a crashed primary, fencing, and fencing.mode = "ping".
+#include <fmt/format.h>
+
+#include "decision/core.hpp"
+
+namespace pgha::decision {
+
+void Core::primary_round(Effects& fx, TimePoint now) {
+    status_.last_primary_contact = now;
+    released_ = false;
+    // Someone started it again while fenced: stop it again.
+    if (status_.fenced) return fence(fx, "PostgreSQL runs again on a fenced node", now);
+    // The term this node leads is the one its own metadata recorded when it
+    // became primary; a newer term known to its voter means someone else was
+    // elected since (this node may even have voted for them).
+    if (!metadata_read_) return decided(fx, "no action: this primary's pgha metadata cannot be read");
+    // Promoted by a switchover that has not recorded its new term yet.
+    if (cluster_primary_ != settings_.node_id)
+        if (auto held = hold_reason(now)) return decided(fx, *held);
+    std::int64_t term = cluster_primary_ == settings_.node_id ? cluster_term_ : 0;
+    led_term_ = term;
+    if (voter_.record().term > term)
+        return fence(fx, fmt::format("term {} is newer than the term {} I lead", voter_.record().term, term), now);
+    if (!lease_) start_lease(now, term);
+    auto round = ++round_;
+    lease_->set_voters(voters());  // a node may have rejoined since the lease began
+    lease_->round_sent(round, now);
+    PendingCall call;
+    call.call = Call::heartbeat;
+    call.round = round;
+    call.term = term;
+    broadcast(fx, std::move(call), peer::Heartbeat{term, settings_.node_id, round}, now);
+    if (quorum_lease_lost(now)) return fence_lost_lease(fx, now);
+    if (ping_decides() && ping_due(now)) return ping_or_fence(fx);
+    decided(fx, fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
+                            settings_.node_id, term, std::max<long>(0, lease_->remaining(now).count())));
+}
+
+// The votes that elected this node are promises from when it asked for them;
+// a primary found without an election counts from now.
+void Core::start_lease(TimePoint now, std::int64_t term) {
+    if (won_ && won_->term == term)
+        lease_.emplace(voters(), settings_.lease_timeout, won_->asked_at, won_->promised);
+    else
+        lease_.emplace(voters(), settings_.lease_timeout, now, settings_.lease_timeout);
+    won_.reset();
+}
+
+void Core::heartbeat_answered(Effects& fx, const PendingCall& call, int peer, const peer::Reply& reply,
+                              TimePoint now) {
+    if (!lease_) return;
+    if (reply.granted && reply.term == call.term) {
+        lease_->acknowledged(call.round, peer, Millis(reply.promise_ms));
+        note_promise(fx, peer, Millis(reply.promise_ms));
+    }
+    if (reply.term > call.term && status_.writable)
+        fence(fx, fmt::format("node {} is in the newer term {}", peer, reply.term), now);
+}
+
+// Nodes configured with another lease_timeout than this one are safe (the
+// lease counts the quorum's promises) but worth a warning once.
+void Core::note_promise(Effects& fx, int peer, Millis promise) {
+    peer_promises_[peer] = promise;
+    std::string mismatch;
+    for (const auto& [id, p] : peer_promises_)
+        if (p != settings_.lease_timeout)
+            mismatch += fmt::format("{}node {} promises {} ms", mismatch.empty() ? "" : ", ", id, p.count());
+    if (!mismatch.empty())
+        mismatch += fmt::format(" while this node's lease_timeout is {} ms; the lease counts the quorum's shortest",
+                                settings_.lease_timeout.count());
+    if (mismatch != status_.lease_mismatch && !mismatch.empty())
+        fx.notes.push_back({Level::warning, "lease_timeout differs between nodes: " + mismatch});
+    status_.lease_mismatch = std::move(mismatch);
+}
+
+void Core::release_lease(Effects& fx, TimePoint now) {
+    if (released_) return;
+    released_ = true;
+    decided(fx, "PostgreSQL of this primary is down: releasing the lease so that a standby can be elected");
+    // The term it led: voters honour a release only from the leader of their term.
+    auto term = led_term_ ? *led_term_ : voter_.record().term;
+    PendingCall call;
+    call.call = Call::release;
+    broadcast(fx, std::move(call), peer::Release{term, settings_.node_id}, now);
+    Job event;
+    event.kind = JobKind::record_event;
+    event.event = "fencing";
+    event.details = "PostgreSQL of the primary stopped; lease released";
+    run_job(fx, std::move(event));
+}
+
+// Stops PostgreSQL and runs the fencing hook; from then on fenced_round()
+// decides, every tick, whether this node rejoins, stays stopped or unfences.
+void Core::fence(Effects& fx, const std::string& reason, TimePoint now) {
+    if (action_busy_ || owns_postgres(now)) return;
+    status_.fenced = true;
+    status_.fence_reason = reason;
+    action_busy_ = true;
+    lease_.reset();  // a fenced node holds no lease; an unfenced one starts a new one
+    // No tick runs while it acts: peers must not be told it still sees a primary.
+    status_.role = Role::unknown;
+    status_.writable = false;
+    primary_writable_ = false;
+    decided(fx, "fencing: " + reason);
+    Job job;
+    job.kind = JobKind::fence;
+    job.reason = reason;
+    run_job(fx, std::move(job));
+}
+
+// The lease rule of fencing.mode = "quorum" (and of "ping" beyond two voters).
+bool Core::quorum_lease_lost(TimePoint now) const {
+    return voters() > 1 && settings_.fencing_mode != FencingMode::off && !ping_decides() && lease_->must_fence(now);
+}
+
+void Core::fence_lost_lease(Effects& fx, TimePoint now) {
+    auto lease = lease_ ? lease_->granted_for() : settings_.lease_timeout;
+    fence(fx, fmt::format("lost the lease: no quorum acknowledged a heartbeat for {} ms", lease.count()), now);
+}
+
+// fencing.mode = "ping", two voters, the peer silent: the ping targets tell
+// whether this primary is the isolated one.
+bool Core::ping_decides() const {
+    return election::ping_rule_applies(settings_.fencing_mode == FencingMode::ping, voters());
+}
+
+// Ping early enough that a failed check still fences before the margin runs out.
+bool Core::ping_due(TimePoint now) const {
+    auto budget = Millis(1000) * static_cast<long>(settings_.ping_targets) + Millis(500);
+    return lease_->remaining(now) <= election::lease_margin(lease_->granted_for()) + budget;
+}
+
+void Core::ping_or_fence(Effects& fx) {
+    if (ping_busy_) return;
+    ping_busy_ = true;
+    Job job;
+    job.kind = JobKind::check_ping;
+    run_job(fx, std::move(job));
+}
+
+void Core::ping_answered_as_primary(Effects& fx, const JobResult& result, TimePoint now) {
+    ping_busy_ = false;
+    // A heartbeat round may have been acknowledged while it pinged.
+    if (!lease_ || !status_.writable || !ping_due(now)) return;
+    if (!result.answered)
+        return fence(fx, "the peer is lost and " + result.detail + " (fencing.mode = \"ping\")", now);
+    decided(fx, fmt::format("no action: the peer does not acknowledge my heartbeats, but {}: staying primary "
+                            "(fencing.mode = \"ping\")",
+                            result.detail));
+}
+
+}  // namespace pgha::decision

@@ -138,8 +138,10 @@ Effects Core::on_tick(TimePoint now) {
     // A primary whose lease ran out while its daemon was not scheduled
     // (frozen, starved, a paused VM) fences before gathering facts: its
     // PostgreSQL, resumed at the same moment, may already be taking writes.
-    // (In ping mode primary_round pings first.)
-    if (status_.writable && !status_.fenced && !action_busy_ && lease_ && quorum_lease_lost(now)) {
+    // In ping mode only an answer of a ping target that is still fresh lets
+    // it run on past its lease (primary_round pings again).
+    if (status_.writable && !status_.fenced && !action_busy_ && lease_ &&
+        (quorum_lease_lost(now) || ping_went_stale(now))) {
         fence_lost_lease(fx, now);
         next_tick(fx);
         return fx;
@@ -185,10 +187,7 @@ void Core::adopt_facts(Effects& fx, const Facts& facts) {
 
 void Core::dispatch_round(Effects& fx, const Facts& facts, TimePoint now) {
     bool reachable = facts.local.reachable;
-    // Promoted by its election, its metadata not yet written: not a primary
-    // of "term 0" that must fence.
-    if (status_.role == Role::primary && election_busy_) decided(fx, "no action: promoting after my election");
-    else if (status_.role == Role::primary) primary_round(fx, now);
+    if (status_.role == Role::primary) primary_round(fx, now);
     else if (status_.fenced) fenced_round(fx, now);
     else if (auto why = owns_postgres(now); why && !reachable)
         decided(fx, *why);  // stopped by a switchover, not crashed: no lease release
@@ -196,7 +195,7 @@ void Core::dispatch_round(Effects& fx, const Facts& facts, TimePoint now) {
     else if (status_.role == Role::standby) standby_round(fx, now);
     else if (status_.role == Role::witness) decided(fx, "no action: witness, voting only");
     else decided(fx, "no action: PostgreSQL is not reachable: " + facts.local.error);
-    if (status_.role != Role::primary) lease_.reset();
+    if (status_.role != Role::primary && !promoting_term_) lease_.reset();
     was_primary_ = status_.role == Role::primary || (was_primary_ && !reachable);
 }
 

@@ -115,6 +115,7 @@ private:
     void fence_lost_lease(Effects& fx, TimePoint now);
     bool ping_decides() const;
     bool ping_due(TimePoint now) const;
+    bool ping_went_stale(TimePoint now) const;
     void ping_or_fence(Effects& fx);
     void ping_answered_as_primary(Effects& fx, const JobResult& result, TimePoint now);
 
@@ -134,7 +135,7 @@ private:
                           TimePoint now);
     void run_election(Effects& fx, bool ping_stands_in, TimePoint now);
     void vote_answered(Effects& fx, PendingCall& call, int peer, const peer::Reply& reply);
-    void election_finished(Effects& fx, const PendingCall& call);
+    void election_finished(Effects& fx, const PendingCall& call, TimePoint now);
 
     // core_jobs.cpp
     void all_answered(Effects& fx, const PendingCall& call, TimePoint now);
@@ -162,12 +163,14 @@ private:
     bool was_primary_ = false;
     bool released_ = false;
     TimePoint next_unfence_attempt_{};
+    std::optional<TimePoint> last_ping_answer_;  // ping mode: when a ping target last answered this primary
     // Bumped whenever an action that changes the local PostgreSQL finishes:
     // facts gathered while it ran are stale and must not drive a decision.
     std::uint64_t action_generation_ = 0;
     std::optional<TimePoint> lost_since_;
     std::optional<Millis> next_tick_sooner_;  // a deadline before the next regular tick (failure threshold, lease)
     std::optional<std::int64_t> led_term_;
+    std::optional<std::int64_t> promoting_term_;  // won, its promotion job still running
     std::uint64_t round_ = 0;
     struct Won {
         std::int64_t term = 0;

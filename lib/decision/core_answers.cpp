@@ -59,7 +59,7 @@ void Core::all_answered(Effects& fx, const PendingCall& call, TimePoint now) {
         action_busy_ = false;
         return after_fenced_survey(fx, call, now);
     case Call::unfence_heartbeat: return lease_back_answered(fx, call, now);
-    case Call::vote: return election_finished(fx, call);
+    case Call::vote: return election_finished(fx, call, now);
     }
 }
 
@@ -81,6 +81,7 @@ void Core::job_finished(Effects& fx, const PendingJob& pending, const JobResult&
         return fenced_round(fx, now);
     case JobKind::promote:
         election_busy_ = false;
+        promoting_term_.reset();
         ++action_generation_;  // facts gathered while it promoted are stale
         lost_since_.reset();
         ++status_.failovers;
@@ -99,7 +100,13 @@ void Core::job_finished(Effects& fx, const PendingJob& pending, const JobResult&
     case JobKind::check_ping:
         if (!pending.snapshot) return ping_answered_as_primary(fx, result, now);
         {
+            // The peers' reports stand; what time changed (this voter may
+            // have acknowledged a heartbeat while it pinged) is read again.
             auto s = *pending.snapshot;
+            auto fresh = base_snapshot(now);
+            s.upstream_lost_for = fresh.upstream_lost_for;
+            s.lease_expired = fresh.lease_expired;
+            s.lease_remaining = fresh.lease_remaining;
             s.ping_answered = result.answered;
             return decide_and_elect(fx, s, result.detail, now);
         }

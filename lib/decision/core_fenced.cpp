@@ -99,14 +99,25 @@ void Core::lease_back_answered(Effects& fx, const PendingCall& call, TimePoint n
         run_job(fx, std::move(job));
         return;
     }
+    auto promised = election::quorum_promise(call.promises, voters());
+    auto deadline = call.asked_at + election::counted_promise(promised) - election::lease_margin(promised);
+    // pg_promote waits whole seconds, at least one: with less left, it could
+    // end past the lease (the answers came late: this daemon was frozen, say).
+    if (deadline - now < Millis(1000)) {
+        Job job;
+        job.kind = JobKind::stop_after_failed_unfence;
+        job.reason = fmt::format("the acknowledgments of my term {} came too late to promote within their lease",
+                                 call.term);
+        run_job(fx, std::move(job));
+        return;
+    }
     decided(fx, fmt::format("unfencing: {} of {} voters acknowledge my term {}: promoting", call.grants, voters(),
                             call.term));
-    auto promised = election::quorum_promise(call.promises, voters());
     won_ = Won{call.term, call.asked_at, promised};  // the lease counts from this round
     Job job;
     job.kind = JobKind::promote_unfenced;
     job.reason = status_.fence_reason;
-    job.deadline = call.asked_at + election::counted_promise(promised) - election::lease_margin(promised);
+    job.deadline = deadline;
     run_job(fx, std::move(job));
 }
 

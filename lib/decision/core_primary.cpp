@@ -14,11 +14,16 @@ void Core::primary_round(Effects& fx, TimePoint now) {
     // The term this node leads is the one its own metadata recorded when it
     // became primary; a newer term known to its voter means someone else was
     // elected since (this node may even have voted for them).
-    if (!metadata_read_) return decided(fx, "no action: this primary's pgha metadata cannot be read");
+    // Promoted by its election, its metadata not yet written: it leads the
+    // term it won, and heartbeats go on while the promotion finishes.
+    if (!promoting_term_ && !metadata_read_)
+        return decided(fx, "no action: this primary's pgha metadata cannot be read");
     // Promoted by a switchover that has not recorded its new term yet.
-    if (cluster_primary_ != settings_.node_id)
+    if (!promoting_term_ && cluster_primary_ != settings_.node_id)
         if (auto held = hold_reason(now)) return decided(fx, *held);
-    std::int64_t term = cluster_primary_ == settings_.node_id ? cluster_term_ : 0;
+    std::int64_t term = promoting_term_          ? *promoting_term_
+                        : cluster_primary_ == settings_.node_id ? cluster_term_
+                                                                : 0;
     led_term_ = term;
     if (voter_.record().term > term)
         return fence(fx, fmt::format("term {} is newer than the term {} I lead", voter_.record().term, term), now);
@@ -31,7 +36,7 @@ void Core::primary_round(Effects& fx, TimePoint now) {
     call.round = round;
     call.term = term;
     broadcast(fx, std::move(call), peer::Heartbeat{term, settings_.node_id, round}, now);
-    if (quorum_lease_lost(now)) return fence_lost_lease(fx, now);
+    if (quorum_lease_lost(now) || ping_went_stale(now)) return fence_lost_lease(fx, now);
     if (ping_decides() && ping_due(now)) return ping_or_fence(fx);
     decided(fx, fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
                             settings_.node_id, term, std::max<long>(0, lease_->remaining(now).count())));
@@ -131,6 +136,15 @@ bool Core::ping_due(TimePoint now) const {
     return lease_->remaining(now) <= election::lease_margin(lease_->granted_for()) + budget;
 }
 
+// A ping answer stands in for the peer's acknowledgment for a few rounds at
+// most: a primary that wakes past its lease with none that recent fences.
+bool Core::ping_went_stale(TimePoint now) const {
+    if (!ping_decides() || settings_.fencing_mode == FencingMode::off || !lease_->must_fence(now)) return false;
+    auto fresh_for = 2 * settings_.monitor_interval + Millis(1000) * static_cast<long>(settings_.ping_targets) +
+                     Millis(500);
+    return !last_ping_answer_ || now - *last_ping_answer_ > fresh_for;
+}
+
 void Core::ping_or_fence(Effects& fx) {
     if (ping_busy_) return;
     ping_busy_ = true;
@@ -145,6 +159,7 @@ void Core::ping_answered_as_primary(Effects& fx, const JobResult& result, TimePo
     if (!lease_ || !status_.writable || !ping_due(now)) return;
     if (!result.answered)
         return fence(fx, "the peer is lost and " + result.detail + " (fencing.mode = \"ping\")", now);
+    last_ping_answer_ = now;
     decided(fx, fmt::format("no action: the peer does not acknowledge my heartbeats, but {}: staying primary "
                             "(fencing.mode = \"ping\")",
                             result.detail));

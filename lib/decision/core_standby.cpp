@@ -83,6 +83,12 @@ void Core::decide_and_elect(Effects& fx, const election::StandbySnapshot& s, con
 // ping target answered: this node's own vote suffices unless the peer answers
 // after all and refuses.
 void Core::run_election(Effects& fx, bool ping_stands_in, TimePoint now) {
+    // A candidacy is a vote for itself: never while this voter's promise to a leader holds.
+    if (!voter_.lease_expired(now)) {
+        election_busy_ = false;
+        return decided(fx, fmt::format("no election: I promised not to vote for {} ms more",
+                                       voter_.promise_remaining(now).count()));
+    }
     auto term = voter_.start_candidacy(settings_.node_id, now);
     if (auto error = persist(fx)) {
         election_busy_ = false;
@@ -110,17 +116,25 @@ void Core::vote_answered(Effects& fx, PendingCall& call, int peer, const peer::R
     notice_term(fx, reply.term);
 }
 
-void Core::election_finished(Effects& fx, const PendingCall& call) {
+void Core::election_finished(Effects& fx, const PendingCall& call, TimePoint now) {
     if (call.grants < call.needed || voter_.record().term != call.term || (call.ping_stands_in && call.refusals > 0)) {
         election_busy_ = false;
         return decided(fx, fmt::format("election of term {} lost: {} of {} votes", call.term, call.grants,
                                        call.needed));
     }
-    decided(fx, fmt::format("won the election of term {} with {} votes: promoting", call.term, call.grants));
-    // The lease counts from when it asked, for as long as the quorum that granted promised.
+    // The lease counts from when it asked, for as long as the quorum that
+    // granted promised, and from now on, promotion included.
     auto promised = call.ping_stands_in ? *std::min_element(call.promises.begin(), call.promises.end())
                                         : election::quorum_promise(call.promises, voters());
-    won_ = Won{call.term, call.asked_at, promised};
+    election::PrimaryLease lease(voters(), settings_.lease_timeout, call.asked_at, promised);
+    if (lease.must_fence(now)) {  // the answers came late (this daemon was frozen, say)
+        election_busy_ = false;
+        return decided(fx, fmt::format("election of term {} won too late: the votes' promises have run out",
+                                       call.term));
+    }
+    decided(fx, fmt::format("won the election of term {} with {} votes: promoting", call.term, call.grants));
+    lease_ = lease;
+    promoting_term_ = call.term;
     Job job;
     job.kind = JobKind::promote;
     job.term = call.term;

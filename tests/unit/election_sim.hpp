@@ -61,7 +61,8 @@ struct Options {
     Millis monitor_interval{1000};
     int reconnect_attempts = 3;
     Millis reconnect_interval{1000};
-    Millis lease_timeout{10'000};
+    Millis lease_timeout{10'000};  // where a run does not draw it per node
+    double clock_drift = 0.01;      // each steady clock runs within 1 +- this of real time
     std::uint64_t maximum_lag_on_failover = 16ULL << 20;
     bool auto_rejoin = true;
 };
@@ -100,8 +101,14 @@ struct RunResult {
     int unfences = 0;        // promoted within the new lease by a fenced node (fencing_lifted)
     int unfences_late = 0;   // promotions that ended after the new lease's margin (stopped again)
     bool ended_unfenced = false;  // the one lease holder at the end runs as primary through an unfence
-    int unfences_refenced = 0;    // ...of which its first primary round found its lease lost and fenced again
-    int stale_leases = 0;         // primary rounds of an unfenced node on a lease from before it fenced
+    // In all, the time two servers accepted writes while one of them could not
+    // be fenced: its daemon frozen (or woken past its lease, still stopping
+    // it), or fencing.mode = "off". No lease protects against that.
+    Millis unprotected_overlap{0};
+    int freezes = 0;  // daemons SIGSTOPped for up to twice their lease while PostgreSQL ran on
+    int reloads = 0;  // SIGHUPs that changed a lease_timeout
+    int pauses = 0;   // pgha daemon pause / unpause
+    int holds = 0;    // switchover holds
     int releases = 0;
     int host_crashes = 0;
     int postgres_crashes = 0;

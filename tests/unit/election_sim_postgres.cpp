@@ -20,25 +20,29 @@ std::optional<int> Meta::active_primary() const {
 
 // gather_facts: the local server, then the primary its metadata names (a
 // connection that cannot be made costs the whole connect timeout).
-Facts World::gather(const Node& n, Time& duration) {
-    Facts f;
+decision::Facts World::gather(const Node& n, Time& duration) {
+    decision::Facts f;
     duration = Time(uniform(1, 5));
+    std::optional<int> primary;
     if (n.pg.up) {
-        f.reachable = true;
-        f.in_recovery = n.pg.in_recovery;
-        f.lsn = n.pg.lsn;
+        f.local = {true, n.pg.in_recovery, n.pg.lsn, {}};
         f.metadata_read = true;
-        f.meta = n.pg.meta;
-        f.primary = f.meta.active_primary();
+        f.cluster_term = n.pg.meta.term;
+        f.cluster_primary = n.pg.meta.primary_id;
+        for (int id = 1; id <= n_; ++id)  // every registered node, active or not
+            f.members.push_back({id, n.pg.meta.nodes[id].type == NodeType::witness, nodes_[id].priority, true});
+        primary = n.pg.meta.active_primary();
+    } else {
+        f.local.error = "connection refused";
     }
-    if (f.primary && *f.primary == n.id) {
-        f.primary_writable = f.reachable && !f.in_recovery;
-    } else if (f.primary) {
-        const auto& p = nodes_[*f.primary];
+    if (primary && *primary == n.id) {
+        f.primary_writable = f.local.reachable && !f.local.in_recovery;
+    } else if (primary) {
+        const auto& p = nodes_[*primary];
         auto there = transit(n.id, p.id);
         auto back = transit(n.id, p.id);
         if (!p.host_up || !there || !back) {
-            duration += std::max<Time>(1, options_.reconnect_interval.count() / 1000 + 1) * 1000;
+            duration += std::max<Time>(1, n.settings.reconnect_interval.count() / 1000 + 1) * 1000;
         } else {
             duration += *there + *back;
             f.primary_writable = p.pg.up && !p.pg.in_recovery;
@@ -135,49 +139,54 @@ void World::follow(Node& follower, Node& target, bool rewind_allowed) {
 
 // ---- jobs
 
+void World::schedule_job(Node& n, Job step, Time delay, const decision::Job& job) {
+    auto e = make(Ev::job, delay, n.id);
+    e.job = step;
+    e.core_job = job;
+    schedule(std::move(e));
+}
+
+void World::stop_postgres(Node& n, const char* why) {
+    if (!n.pg.up) return;
+    n.pg.up = false;
+    n.pg.down_since = now_;
+    if (n.daemon) n.daemon->woke_late = false;
+    note(n.id, "{}", why);
+}
+
 void World::run_job(const Event& e) {
     auto& n = node(e.node);
+    const auto& job = e.core_job;
     switch (e.job) {
     case Job::fence:
-        if (n.pg.up) {
-            n.pg.up = false;
-            n.pg.down_since = now_;
-            note(n.id, "fenced: PostgreSQL stopped");
-        }
-        return job_done(n, e);
-    case Job::promote: {
+        stop_postgres(n, "fenced: PostgreSQL stopped");
+        return finish_job(n, job);
+    case Job::promote:
         if (!n.pg.up || !n.pg.in_recovery) {
-            note(n.id, "promotion after winning term {} failed: PostgreSQL {}", e.term,
+            note(n.id, "promotion after winning term {} failed: PostgreSQL {}", job.term,
                  n.pg.up ? "is not in recovery" : "is down");
-            return job_done(n, e);
+            return finish_job(n, job);
         }
-        promote(n, e.term);
-        auto next = make(Ev::job, Time(uniform(10, 1500)), n.id);  // CHECKPOINT, then record_promotion
-        next.job = Job::checkpoint;
-        next.term = e.term;
-        return schedule(next);
-    }
-    case Job::checkpoint: {
+        promote(n, job.term);
+        return schedule_job(n, Job::checkpoint, Time(uniform(10, 1500)), job);  // CHECKPOINT, record_promotion
+    case Job::checkpoint:
         if (!n.pg.up || n.pg.in_recovery) {
-            note(n.id, "promotion in term {} failed: the server went away", e.term);
-            return job_done(n, e);
+            note(n.id, "promotion in term {} failed: the server went away", job.term);
+            return finish_job(n, job);
         }
-        record_promotion(n, e.term);
-        auto next = make(Ev::job, Time(uniform(10, 300)), n.id);
-        next.job = Job::siblings_follow;
-        return schedule(next);
-    }
+        record_promotion(n, job.term);
+        return schedule_job(n, Job::siblings_follow, Time(uniform(10, 300)), job);
     case Job::siblings_follow:
         if (n.pg.up && !n.pg.in_recovery) siblings_follow(n);
-        return job_done(n, e);
+        return finish_job(n, job);
     case Job::rejoin:
-        rejoin(n, e.peer);
-        return job_done(n, e);
+        rejoin(n, job.target);
+        return finish_job(n, job);
     case Job::unfence_start:
     case Job::unfence_promote:
     case Job::unfence_promoted:
     case Job::unfence_checkpoint:
-    case Job::unfence_stop: return job_done(n, e);  // its steps decide there
+    case Job::unfence_stop: return run_unfence_job(n, e);
     case Job::operator_rejoin:
         n.operator_busy = false;
         rejoin(n, e.peer);
@@ -199,6 +208,85 @@ void World::run_job(const Event& e) {
         return;
     }
     }
+}
+
+// lib/monitor/unfence.cpp in steps: start_in_recovery polls until the server
+// has replayed its own WAL (unfence_start); promote_unfenced runs pg_promote
+// with a wait of the whole seconds left before the deadline (unfence_promote;
+// a timed-out promotion may still land before the stop: unfence_promoted),
+// then a CHECKPOINT (unfence_checkpoint); a failure stops the server again
+// (unfence_stop, which carries the job's result).
+void World::run_unfence_job(Node& n, const Event& e) {
+    const auto& job = e.core_job;
+    auto stop_again = [&](const std::string& detail, decision::JobResult result, Time delay) {
+        note(n.id, "unfencing: {}; stopping PostgreSQL again", detail);
+        auto stop = make(Ev::job, delay, n.id);
+        stop.job = Job::unfence_stop;
+        stop.core_job = job;
+        stop.result = std::move(result);
+        schedule(std::move(stop));
+    };
+    decision::JobResult failed;
+    failed.ok = false;
+    switch (e.job) {
+    case Job::unfence_start: {
+        if (n.pg.up && n.pg.in_recovery) return finish_job(n, job);
+        decision::JobResult result;
+        if (n.pg.up) result.failure = "it did not replay its WAL in time (the server left recovery by itself)";
+        else {
+            ++result_.unfence_starts_lost;
+            result.failure = "it did not replay its WAL in time (PostgreSQL stopped during recovery)";
+        }
+        return stop_again(*result.failure, result, Time(uniform(50, 500)));
+    }
+    case Job::unfence_stop:
+        stop_postgres(n, "unfencing: PostgreSQL stopped again");
+        return finish_job(n, job, e.result);
+    case Job::unfence_promote: {
+        if (!n.pg.up) return stop_again("cannot connect to PostgreSQL", failed, Time(uniform(50, 500)));
+        if (!n.pg.in_recovery)
+            return stop_again("pg_promote(): recovery is not in progress", failed, Time(uniform(50, 500)));
+        if (!e.flag) {  // pg_promote() returned false; the server goes on promoting while it is stopped
+            auto stop = Time(uniform(50, 500));
+            if (e.started < now_ + stop) {
+                auto lands = make(Ev::job, e.started - now_, n.id);
+                lands.job = Job::unfence_promoted;
+                schedule(std::move(lands));
+            }
+            return stop_again("pg_promote() did not finish in time", failed, stop);
+        }
+        promote_unfenced(n);
+        if (local(n) > job.deadline) {
+            ++result_.unfences_late;
+            return stop_again("the promotion finished after the new lease's margin", failed, Time(uniform(50, 500)));
+        }
+        return schedule_job(n, Job::unfence_checkpoint, Time(uniform(10, 1500)), job);
+    }
+    case Job::unfence_promoted:  // a timed-out promotion lands before the immediate stop
+        if (n.pg.up && n.pg.in_recovery) {
+            ++result_.unfences_late;
+            promote_unfenced(n);
+        }
+        return;
+    case Job::unfence_checkpoint:
+        if (!n.pg.up || n.pg.in_recovery) return stop_again("CHECKPOINT: the server went away", failed, Time(uniform(50, 500)));
+        ++result_.unfences;
+        note(n.id, "fencing_lifted: PostgreSQL replayed its WAL in recovery and was promoted within a lease a "
+                   "quorum granted again");
+        return finish_job(n, job);
+    default: break;
+    }
+    // The start of promote_unfenced: pg_promote(true, s) waits at most s =
+    // the whole seconds left before the deadline, at least 1; it takes `takes`.
+    auto left = std::chrono::duration_cast<Millis>(job.deadline - local(n)).count();
+    Time wait = std::max<Time>(1, left / 1000) * 1000;
+    auto takes = Time(uniform(100, std::max<Time>(100, options_.unfence_promote_max.count())));
+    auto promote = make(Ev::job, std::min(takes, wait), n.id);
+    promote.job = Job::unfence_promote;
+    promote.core_job = job;
+    promote.flag = takes <= wait;
+    promote.started = now_ + takes;
+    schedule(std::move(promote));
 }
 
 // pg_promote(): a new timeline forks at the WAL received so far.

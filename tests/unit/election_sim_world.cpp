@@ -53,14 +53,19 @@ void World::violation(Invariant invariant, const std::string& what) {
 
 void World::setup() {
     struct Topology { int data; bool witness; };
-    static constexpr Topology topologies[] = {{3, false}, {3, true}, {2, true}, {4, true}, {5, false}};
+    static constexpr Topology topologies[] = {{3, false}, {3, true}, {2, true}, {4, true}, {5, false}, {2, false}};
     auto topology = topologies[uniform(0, std::size(topologies) - 1)];
     n_ = topology.data + (topology.witness ? 1 : 0);
+    ping_topology_ = n_ == 2;  // two voters: fencing.mode = "ping", the explicit opt-in
+    fencing_off_ = !ping_topology_ && chance() < 0.05;
     static constexpr double losses[] = {0, 0, 0.01, 0.05};
     static constexpr Time delays[] = {5, 20, 100, 300};
     loss_ = losses[uniform(0, 3)];
     delay_max_ = delays[uniform(0, 3)];
     timelines_ = {{}, {0, 0}};
+    // Some clusters run nodes with different lease_timeout values.
+    bool mismatched = chance() < 0.3;
+    static constexpr Millis leases[] = {Millis(3000), Millis(5000), Millis(10'000)};
 
     Meta meta;
     for (int id = 1; id <= n_; ++id) {
@@ -76,23 +81,52 @@ void World::setup() {
         n.pg.lsn = n.witness ? 0 : Lsn(1) << 24;
         n.pg.upstream = n.pg.in_recovery ? 1 : 0;
         n.pg.meta = meta;  // the witness keeps this copy for good: nothing refreshes it
+        n.settings = node_settings(id, mismatched ? leases[uniform(0, 2)] : options_.lease_timeout);
+        n.clock = random_clock();
         schedule(make(Ev::daemon_start, Time(uniform(0, 3000)), id));
     }
     int priority_zero = 0;
     if (topology.data > 2 && chance() < 0.2) {
         priority_zero = int(uniform(2, topology.data));
         nodes_[priority_zero].priority = 0;
+        nodes_[priority_zero].settings.priority = 0;
     }
     start_writing(nodes_[1]);
 
-    result_.topology = fmt::format("{} data nodes{}{}, loss {}%, delay <= {} ms", topology.data,
+    result_.topology = fmt::format("{} data nodes{}{}, loss {}%, delay <= {} ms{}{}", topology.data,
                                    topology.witness ? " + witness" : "",
                                    priority_zero ? fmt::format(" (node {} priority 0)", priority_zero) : "",
-                                   loss_ * 100, delay_max_);
+                                   loss_ * 100, delay_max_, ping_topology_ ? ", fencing ping" : "",
+                                   fencing_off_ ? ", fencing off" : mismatched ? ", mixed lease_timeout" : "");
     note(0, "{}", result_.topology);
     schedule(make(Ev::fault, options_.chaos_from.count(), 0));
     schedule(make(Ev::final_heal, options_.final_heal.count(), 0));
     schedule(make(Ev::sweep, 10'000, 0));
+}
+
+decision::Settings World::node_settings(int id, Millis lease_timeout) const {
+    decision::Settings s;
+    s.node_id = id;
+    s.priority = nodes_[id].priority;
+    s.fencing_mode = ping_topology_ ? decision::FencingMode::ping
+                     : fencing_off_ ? decision::FencingMode::off
+                                    : decision::FencingMode::quorum;
+    s.auto_rejoin = options_.auto_rejoin;
+    s.ping_targets = ping_topology_ ? 1 : 0;
+    s.monitor_interval = options_.monitor_interval;
+    s.reconnect_attempts = options_.reconnect_attempts;
+    s.reconnect_interval = options_.reconnect_interval;
+    s.lease_timeout = lease_timeout;
+    s.maximum_lag = options_.maximum_lag_on_failover;
+    return s;
+}
+
+// A steady clock off real time by up to the stated drift, often at the bound.
+Clock World::random_clock() {
+    double drift = options_.clock_drift;
+    double r = chance();
+    double rate = r < 0.3 ? 1 - drift : r < 0.6 ? 1 + drift : 1 - drift + 2 * drift * chance();
+    return {rate, Time(uniform(0, 1'000'000'000))};
 }
 
 // ---- the loop
@@ -112,6 +146,7 @@ RunResult World::run() {
     now_ = end;
     check_invariants();
     if (overlap_since_) result_.writable_overlap += Millis(now_ - *overlap_since_);
+    if (unprotected_since_) result_.unprotected_overlap += Millis(now_ - *unprotected_since_);
     for (int id = 1; id <= n_; ++id) result_.lease_holders_at_end += nodes_[id].holding ? 1 : 0;
     for (int id = 1; id <= n_; ++id)
         result_.ended_unfenced = result_.ended_unfenced || (result_.recovered() && nodes_[id].holding &&
@@ -122,26 +157,35 @@ RunResult World::run() {
 void World::dispatch(const Event& e) {
     auto& n = nodes_[e.node];
     bool alive = e.node && n.host_up && n.incarnation == e.incarnation;
+    if (alive && waits_while_frozen(e)) return n.daemon->deferred.push_back(e);
     switch (e.kind) {
     case Ev::daemon_start:
         if (alive && !n.daemon) start_daemon(n);
         return;
     case Ev::tick:
-        if (alive && n.daemon) tick(n);
+        if (alive && n.daemon && e.timer == n.daemon->timer) carry(n, n.daemon->core.on_tick(local(n)));
         return;
     case Ev::facts:
-        if (!alive || !n.daemon) return;
-        on_facts(n);
-        return schedule(make(Ev::tick, options_.monitor_interval.count(), n.id));
+        if (alive && n.daemon) carry(n, n.daemon->core.on_facts(e.facts, e.generation, local(n)));
+        return;
     case Ev::write:
         if (alive) write(n);
         return;
     case Ev::wal: return on_wal(e);
     case Ev::request: return on_request(e);
+    case Ev::vote_read:
+        if (alive && n.daemon) on_vote_read(e);
+        return;
     case Ev::reply: return on_reply(e);
     case Ev::timeout: return on_timeout(e);
     case Ev::job:
-        if (alive && n.daemon) run_job(e);
+        if (alive) run_job(e);
+        return;
+    case Ev::job_done:
+        if (alive && n.daemon) carry(n, n.daemon->core.on_job_done(e.core_job.id, e.result, local(n)));
+        return;
+    case Ev::thaw:
+        if (alive) thaw(n);
         return;
     case Ev::fault: return fault();
     case Ev::restart: return restart_host(n);
@@ -175,7 +219,8 @@ void World::send_request(Node& from, int to, const Message& m) {
 void World::on_request(const Event& e) {
     auto& server = node(e.node);
     if (!server.host_up || server.incarnation != e.incarnation || !server.daemon || cut_[e.peer][e.node]) return;
-    auto answer = handle_request(server, e.msg);
+    auto answer = handle_request(server, e);
+    if (!answer.answer) return;  // a vote: answered after the read of its own server
     auto delay = transit(e.peer, e.node);
     if (!delay) return;
     auto reply = make(Ev::reply, *delay, e.peer);
@@ -188,55 +233,47 @@ void World::on_request(const Event& e) {
 void World::on_reply(const Event& e) {
     auto& client = node(e.node);
     if (!client.host_up || client.incarnation != e.incarnation || !client.daemon || cut_[e.node][e.peer]) return;
-    auto& calls = client.daemon->calls;
-    auto call = std::find_if(calls.begin(), calls.end(), [&](const auto& c) { return c.id == e.msg.call_id; });
-    if (call == calls.end()) return;
-    auto waiting = std::find(call->waiting.begin(), call->waiting.end(), e.peer);
-    if (waiting == call->waiting.end()) return;  // it timed out already
-    call->waiting.erase(waiting);
-    std::size_t index = std::size_t(call - calls.begin());
-    on_answer(client, calls[index], e.peer, e.msg);
-    if (calls[index].waiting.empty()) {
-        auto done = std::move(calls[index]);
-        calls.erase(calls.begin() + std::ptrdiff_t(index));
-        on_all_answered(client, done);
-    }
+    carry(client, client.daemon->core.on_answer(e.msg.call_id, e.peer, e.msg.answer, local(client)));
 }
 
 void World::on_timeout(const Event& e) {
     auto& client = node(e.node);
     if (!client.host_up || client.incarnation != e.incarnation || !client.daemon) return;
-    auto& calls = client.daemon->calls;
-    auto call = std::find_if(calls.begin(), calls.end(), [&](const auto& c) { return c.id == e.msg.call_id; });
-    if (call == calls.end()) return;
-    auto waiting = std::find(call->waiting.begin(), call->waiting.end(), e.peer);
-    if (waiting == call->waiting.end()) return;
-    call->waiting.erase(waiting);
-    std::size_t index = std::size_t(call - calls.begin());
-    on_answer(client, calls[index], e.peer, std::nullopt);
-    if (calls[index].waiting.empty()) {
-        auto done = std::move(calls[index]);
-        calls.erase(calls.begin() + std::ptrdiff_t(index));
-        on_all_answered(client, done);
-    }
+    carry(client, client.daemon->core.on_answer(e.msg.call_id, e.peer, std::nullopt, local(client)));
 }
 
 // ---- faults
 
 void World::fault() {
     double r = chance();
-    if (r < 0.30) partition();
-    else if (r < 0.50) {
-        cut_ = {};
-        note(0, "network healed");
-    } else if (r < 0.62) {
+    if (r < 0.26) partition();
+    else if (r < 0.42) heal();
+    else if (r < 0.52) {
         auto primary = writable_primary();
         crash_host(node(primary && chance() < 0.5 ? *primary : int(uniform(1, n_))));
-    } else if (r < 0.74) {
+    } else if (r < 0.62) {
         if (auto primary = writable_primary()) crash_postgres(node(*primary));
-    } else if (r < 0.80) {
+    } else if (r < 0.67) {
         int id = int(uniform(1, n_));
         if (!node(id).witness) crash_postgres(node(id));
+    } else if (r < 0.75) {
+        auto primary = writable_primary();
+        freeze(node(primary && chance() < 0.5 ? *primary : int(uniform(1, n_))));
+    } else if (r < 0.81) {
+        static constexpr Millis leases[] = {Millis(3000), Millis(5000), Millis(10'000)};
+        auto lease = leases[uniform(0, 2)];
+        if (chance() < 0.5) reload(node(int(uniform(1, n_))), lease);  // one node
+        else
+            for (int id = 1; id <= n_; ++id) reload(node(id), lease);  // every node, one after the other
+    } else if (r < 0.84) {
+        pause_all(chance() < 0.5);
+    } else if (r < 0.87) {
+        hold_all(Time(uniform(2000, 15'000)));
+    } else if (r < 0.90 && ping_topology_) {
+        int id = int(uniform(1, n_));
+        // A target may stop answering anyone; it never answers a node cut off from it.
+        node(id).ping_ok = !node(id).ping_ok && !cut_from_targets_[id];
+        note(id, "ping targets {}", node(id).ping_ok ? "answer" : "do not answer");
     } else {
         static constexpr double losses[] = {0, 0.01, 0.05, 0.2};
         static constexpr Time delays[] = {5, 50, 300, 1200};
@@ -248,8 +285,22 @@ void World::fault() {
     if (now_ + next < options_.final_heal.count()) schedule(make(Ev::fault, next, 0));
 }
 
-void World::partition() {
+void World::heal() {
+    if (whole_since_ < 0) whole_since_ = now_;
     cut_ = {};
+    cut_from_targets_ = {};
+    for (int id = 1; id <= n_; ++id) node(id).ping_ok = true;
+    note(0, "network healed");
+}
+
+void World::partition() {
+    // fencing.mode = "ping" cannot tell which node is cut off when the cut
+    // moves from one node to the other before they hear each other again:
+    // the model lets a cut begin only after 20 s of a whole network.
+    if (ping_topology_ && (whole_since_ < 0 || now_ - whole_since_ < 20'000)) return heal();
+    whole_since_ = -1;
+    cut_ = {};
+    cut_from_targets_ = {};
     ++result_.partitions;
     std::array<bool, kMaxNodes + 1> side{};
     bool any = false, all = true;
@@ -260,6 +311,10 @@ void World::partition() {
     }
     if (!any || all) side[int(uniform(1, n_))] = !all;
     auto kind = uniform(0, 3);
+    // fencing.mode = "ping" assumes a node cut from its peer is cut from the
+    // ping targets too (README: where that fails, both nodes run as primary):
+    // only whole nodes are cut off, and they lose the targets.
+    if (ping_topology_) kind = 0;
     if (kind == 0) {  // one node alone
         side = {};
         side[int(uniform(1, n_))] = true;
@@ -271,6 +326,13 @@ void World::partition() {
             else if (kind == 2) cut_[a][b] = side[a] && !side[b];     // one side cannot reach the other
             else cut_[a][b] = side[a] != side[b];                     // two sides
         }
+    if (ping_topology_) {  // the node alone is cut from the ping targets too; the other reaches them
+        cut_from_targets_ = {};
+        for (int id = 1; id <= n_; ++id) {
+            cut_from_targets_[id] = side[id];
+            node(id).ping_ok = !side[id];
+        }
+    }
     if (trace_) {
         std::string cuts;
         for (int a = 1; a <= n_; ++a)
@@ -317,7 +379,7 @@ void World::crash_postgres(Node& n) {
 }
 
 void World::final_heal() {
-    cut_ = {};
+    heal();
     loss_ = 0;
     delay_max_ = 20;
     note(0, "final heal: network whole, every host up");
@@ -333,7 +395,7 @@ void World::sweep() {
         for (int id = 1; id <= n_; ++id) {
             auto& x = node(id);
             if (x.witness || !x.host_up || x.pg.up || x.operator_busy || now_ - x.pg.down_since < 20'000) continue;
-            if (x.daemon && x.daemon->action_busy) continue;
+            if (x.daemon && x.daemon->core.acting()) continue;
             x.operator_busy = true;
             note(id, "operator: no primary anywhere; starting PostgreSQL as a standby");
             auto job = make(Ev::job, Time(uniform(1000, 3000)), id);
@@ -346,7 +408,7 @@ void World::sweep() {
         auto& x = node(id);
         if (id == *primary || x.witness || !x.host_up || x.operator_busy) continue;
         if (!x.pg.up) {
-            if (now_ - x.pg.down_since < 20'000 || (x.daemon && x.daemon->action_busy)) continue;
+            if (now_ - x.pg.down_since < 20'000 || (x.daemon && x.daemon->core.acting())) continue;
             x.operator_busy = true;
             note(id, "operator: pgha node rejoin -d <node {}>", *primary);
             auto job = make(Ev::job, Time(uniform(2000, 6000)), id);
@@ -358,7 +420,7 @@ void World::sweep() {
         if (!x.pg.in_recovery) continue;
         // Nor is a server re-pointed while its daemon acts on it (an unfence
         // replays its WAL in recovery, with no upstream, for as long as it takes).
-        if (x.daemon && x.daemon->action_busy) continue;
+        if (x.daemon && x.daemon->core.acting()) continue;
         const auto& upstream = node(x.pg.upstream);
         if (upstream.host_up && upstream.pg.up && !upstream.pg.in_recovery) {
             x.upstream_bad_since.reset();
@@ -383,33 +445,40 @@ void World::check_invariants() {
     std::optional<Time> last_lost;
     std::string writable_servers;
     int writable = 0;
+    std::vector<std::pair<int, bool>> servers;  // writable: (timeline, cannot be fenced); the newest last
     for (int id = 1; id <= n_; ++id) {
         auto& x = nodes_[id];
-        const auto* d = x.daemon ? &*x.daemon : nullptr;
-        bool holds = d && x.host_up && d->role == Role::primary && !d->fenced && d->lease &&
-                     !d->lease->must_fence(tp(now_));
+        const auto* core = x.daemon ? &x.daemon->core : nullptr;
+        const auto* lease = core && core->lease() ? &*core->lease() : nullptr;
+        bool holds = core && x.host_up && core->status().role == decision::Role::primary && !core->status().fenced &&
+                     lease && !lease->must_fence(local(x));
         if (x.holding && !holds) {
             // It stopped holding either now or when its lease reached the margin.
             Time lost = now_;
-            if (d && d->lease) {
-                auto margin = std::max(Millis(200), options_.lease_timeout / 5);
-                lost = std::min(now_, Time((d->lease->expires_at() - tp(0) - margin) / Millis(1)));
-            }
+            if (lease)
+                lost = std::min(now_, x.clock.sim_time(lease->expires_at() - election::lease_margin(lease->granted_for())));
             last_lost = std::max(last_lost.value_or(lost), lost);
         }
         x.holding = holds;
+        if (holds) x.daemon->woke_late = false;  // it holds a lease again: no excuse
         if (holds) holders.push_back(id);
         if (!x.witness && x.host_up && x.pg.up && !x.pg.in_recovery) {
             ++writable;
-            writable_servers += fmt::format("{}node {}", writable_servers.empty() ? "" : ", ", id);
+            // What no lease can stop: a daemon that does not run (frozen, or
+            // woken past its lease and still stopping it), or fencing.mode = "off".
+            bool cannot_fence = (x.daemon && (x.daemon->frozen_until || x.daemon->woke_late)) ||
+                                x.settings.fencing_mode == decision::FencingMode::off;
+            servers.emplace_back(x.pg.timeline, cannot_fence);
+            writable_servers += fmt::format("{}node {}{}", writable_servers.empty() ? "" : ", ", id,
+                                            cannot_fence ? " (cannot fence)" : "");
         }
     }
     if (holders.size() >= 2) {
         std::string who;
         for (int id : holders) {
-            const auto& d = *nodes_[id].daemon;
+            const auto& core = nodes_[id].daemon->core;
             who += fmt::format("{}node {} (term {}, lease until {:.3f} s)", who.empty() ? "" : ", ", id,
-                               d.cluster_term, double((d.lease->expires_at() - tp(0)) / Millis(1)) / 1000);
+                               core.status().term, double(nodes_[id].clock.sim_time(core.lease()->expires_at())) / 1000);
         }
         if (!double_holders_)
             violation(Invariant::one_lease_holder, fmt::format("{} nodes hold a primary lease: {}", holders.size(), who));
@@ -423,13 +492,26 @@ void World::check_invariants() {
         if (gap_since_) result_.gaps_without_primary.push_back(Millis(now_ - *gap_since_));
         gap_since_.reset();
     }
-    if (writable >= 2 && !overlap_since_) {
+    // Excused only when every server but the newest primary is one that cannot be fenced.
+    std::sort(servers.begin(), servers.end());
+    bool overlap = writable >= 2 && (servers[servers.size() - 2].first == servers.back().first ||
+                                     std::any_of(servers.begin(), servers.end() - 1, [](const auto& x) { return !x.second; }));
+    if (overlap && !overlap_since_) {
         overlap_since_ = now_;
         violation(Invariant::one_writable_server, "PostgreSQL accepts writes on " + writable_servers);
     }
-    if (writable < 2 && overlap_since_) {
+    if (!overlap && overlap_since_) {
         result_.writable_overlap += Millis(now_ - *overlap_since_);
         overlap_since_.reset();
+    }
+    bool unprotected_overlap = writable >= 2 && !overlap;
+    if (unprotected_overlap && !unprotected_since_) {
+        unprotected_since_ = now_;
+        note(0, "two writable servers, one that cannot be fenced: {}", writable_servers);
+    }
+    if (!unprotected_overlap && unprotected_since_) {
+        result_.unprotected_overlap += Millis(now_ - *unprotected_since_);
+        unprotected_since_.reset();
     }
 }
 

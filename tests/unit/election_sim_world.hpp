@@ -1,12 +1,14 @@
 #pragma once
 // Internals of the election simulation (election_sim.hpp): the world, its
-// nodes and events. election_sim_daemon.cpp models lib/monitor/daemon.cpp,
-// election_sim_postgres.cpp the servers and the actions the daemon runs on
-// them, election_sim_world.cpp the event loop, network, faults and checks.
+// nodes and events. election_sim_daemon.cpp is a driver of the decision core
+// (lib/decision) as lib/monitor/daemon.cpp is; election_sim_postgres.cpp the
+// servers and what the core's jobs do to them; election_sim_world.cpp the
+// event loop, network, faults and checks.
 #include <fmt/format.h>
 
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <random>
@@ -14,9 +16,7 @@
 #include <vector>
 
 #include "core/lsn.hpp"
-#include "election/decide.hpp"
-#include "election/lease.hpp"
-#include "election/voter.hpp"
+#include "decision/core.hpp"
 #include "election_sim.hpp"
 
 namespace pgha::sim {
@@ -25,11 +25,7 @@ using Time = std::int64_t;  // simulated milliseconds since the run began
 constexpr int kMaxNodes = 6;  // node ids 1..kMaxNodes; index 0 unused
 constexpr Lsn kNoFork = ~Lsn(0);
 
-inline election::TimePoint tp(Time t) { return election::TimePoint{} + Millis(t); }
-
 enum class NodeType : std::uint8_t { primary, standby, witness };
-enum class Role : std::uint8_t { unknown, primary, standby, witness };
-const char* role_name(Role role);
 
 struct NodeMeta {
     NodeType type = NodeType::standby;
@@ -56,116 +52,18 @@ struct Postgres {
     bool writing = false;  // a write event is scheduled
 };
 
-// What a peer answers on /peer/state (peer::State).
-struct PeerState {
-    Role role = Role::unknown;
-    bool sees_primary = false;
-    std::optional<Lsn> lsn;
-    int priority = 0;
-    std::int64_t term = 0;
-};
-
-// state_for_fenced, unfence_heartbeat: a fenced node's survey of its peers and
-// its attempt to take its lease back (fenced_round, ask_for_lease_back); on the peer's
-// side they are /peer/state and /peer/heartbeat like the others.
-enum class Call : std::uint8_t { heartbeat, release, state_for_election, state_for_fenced, unfence_heartbeat, vote };
-
+// One message of the peer protocol: a request of a broadcast, or its answer.
 struct Message {
-    Call call = Call::heartbeat;
-    std::uint32_t call_id = 0;
+    decision::Call call = decision::Call::heartbeat;
+    std::uint64_t call_id = 0;
     int sender = 0;
-    // request
-    std::int64_t term = 0;
-    std::uint64_t round = 0;
-    Lsn lsn = 0;
-    // reply
-    bool granted = false;
-    std::int64_t reply_term = 0;
-    PeerState state;
-};
-
-// A broadcast waiting for its answers (Daemon::Impl::broadcast).
-struct PendingCall {
-    Call call = Call::heartbeat;
-    std::uint32_t id = 0;
-    std::vector<int> waiting;  // peers that have neither answered nor timed out
-    std::uint64_t round = 0;
-    std::int64_t term = 0;
-    std::size_t grants = 1;
-    std::size_t needed = 0;
-    Time asked_at = 0;
-    std::vector<std::pair<int, std::optional<PeerState>>> reports;
-};
-
-// One round's observations (TickFacts).
-struct Facts {
-    bool reachable = false;
-    bool in_recovery = false;
-    std::optional<Lsn> lsn;
-    bool metadata_read = false;
-    Meta meta;
-    std::optional<int> primary;
-    bool primary_writable = false;
-};
-
-// The state of Daemon::Impl that the protocol depends on.
-struct Daemon {
-    Daemon(election::VoterRecord record, Millis lease_timeout, Time started)
-        : voter(record, lease_timeout, tp(started)) {}
-    election::Voter voter;
-    std::optional<election::PrimaryLease> lease;
-    // status
-    bool postgres_up = false;
-    Role role = Role::unknown;
-    bool writable = false;
-    bool fenced = false;
-    std::string fence_reason;
-    std::optional<Lsn> lsn;
-    // facts
-    bool metadata_read = false;
-    bool have_records = false;
-    std::array<NodeMeta, kMaxNodes + 1> records{};
-    std::int64_t cluster_term = 0;
-    int cluster_primary = 0;
-    bool primary_writable = false;
-    Facts gathered;
-    // loop state
-    bool election_busy = false;
-    bool action_busy = false;
-    bool was_primary = false;
-    bool released = false;
-    std::optional<Time> lost_since;
-    std::optional<std::int64_t> led_term;  // the term this node last led as primary
-    std::uint64_t round = 0;
-    std::uint64_t action_generation = 0;  // bumped when an action on the local server ends
-    std::uint64_t gathered_generation = 0;
-    std::optional<std::pair<std::int64_t, Time>> won;  // the term it won, when it asked for votes
-    bool unfenced_just_now = false;  // for RunResult::unfences_refenced only
-    Time next_unfence_attempt = 0;   // after an attempt to unfence failed
-    std::string unfence_failure;     // why the running unfence job failed (before it stops the server)
-    std::vector<PendingCall> calls;
-    std::uint32_t next_call = 1;
-    std::string last_decision;
-};
-
-struct Node {
-    int id = 0;
-    bool witness = false;
-    int priority = 100;
-    bool host_up = true;
-    std::uint32_t incarnation = 0;  // bumped by every host crash
-    election::VoterRecord persisted;  // the daemon's state file
-    std::optional<Daemon> daemon;
-    Postgres pg;
-    bool restarts_as_standby = false;  // its server was a standby when the host crashed
-    bool operator_busy = false;
-    std::optional<Time> upstream_bad_since;  // for the operator
-    bool holding = false;                    // held a lease at the last check
-    bool unfenced = false;  // its server runs as primary through an unfence (no election's promotion since)
+    decision::Outgoing request;
+    std::optional<decision::Answer> answer;
 };
 
 enum class Ev : std::uint8_t {
-    daemon_start, tick, facts, write, wal, request, reply, timeout, job, fault, restart, sweep, final_heal
+    daemon_start, tick, facts, write, wal, request, vote_read, reply, timeout, job, job_done, thaw, fault, restart,
+    sweep, final_heal
 };
 // The unfence (lib/monitor/unfence.cpp) in steps: unfence_start (start_in_recovery
 // returns), unfence_promote (pg_promote returns, or times out), unfence_promoted
@@ -186,6 +84,11 @@ struct Event {
     Message msg;                    // request, reply; timeout: its call_id
     std::uint32_t client_incarnation = 0;  // request: of the sender, to address the reply
     Job job = Job::fence;
+    decision::Job core_job;        // job, job_done: what the core asked for
+    decision::JobResult result;    // job_done
+    std::uint64_t timer = 0;       // tick: the number it was armed with
+    decision::Facts facts;         // facts: the monitoring round
+    std::uint64_t generation = 0;  // facts
     std::int64_t term = 0;  // promotion jobs: the term won; unfence jobs: the term it led
     bool flag = false;      // unfence_promote: pg_promote returned true (else it timed out)
     Time started = 0;       // unfence_start: when it began; unfence_promote: when the promotion lands
@@ -193,6 +96,52 @@ struct Event {
     Lsn lsn = 0;            // wal: up to where
     int timeline = 0;       // wal
     Meta meta;              // wal: the metadata as of that WAL
+};
+
+// A node's steady clock: it runs at `rate` (within 1 +- kMaxClockDrift) from
+// its own origin. The core only ever sees local times.
+struct Clock {
+    double rate = 1;
+    Time origin = 0;
+    election::TimePoint local(Time t) const {
+        return election::TimePoint{} + Millis(origin + Time(double(t) * rate));
+    }
+    Time sim_delay(Millis local_delay) const { return Time(double(local_delay.count()) / rate + 0.999); }
+    Time sim_time(election::TimePoint local_time) const {
+        return Time(double((local_time - election::TimePoint{}).count() / 1'000'000 - origin) / rate);
+    }
+};
+
+// pghad's driver state around its decision core.
+struct Daemon {
+    Daemon(decision::Settings settings, decision::Durable durable, decision::Store store,
+           election::TimePoint now)
+        : core(settings, durable, std::move(store), now) {}
+    decision::Core core;
+    std::uint64_t timer = 0;          // the armed tick's number: an older tick is void
+    std::optional<Time> frozen_until;  // SIGSTOPped: what arrives waits in `deferred`
+    std::vector<Event> deferred;
+    bool reload_pending = false;  // SIGHUP while frozen
+    bool woke_late = false;  // thawed with its lease run out: fencing, its server still up
+};
+
+struct Node {
+    int id = 0;
+    bool witness = false;
+    int priority = 100;
+    bool host_up = true;
+    std::uint32_t incarnation = 0;  // bumped by every host crash
+    decision::Durable persisted;  // the daemon's state file
+    std::unique_ptr<Daemon> daemon;
+    Clock clock;
+    decision::Settings settings;  // its pgha.toml as pghad last (re)loaded it
+    bool ping_ok = true;          // fencing.mode = "ping": a ping target answers it
+    Postgres pg;
+    bool restarts_as_standby = false;  // its server was a standby when the host crashed
+    bool operator_busy = false;
+    std::optional<Time> upstream_bad_since;  // for the operator
+    bool holding = false;                    // held a lease at the last check
+    bool unfenced = false;  // its server runs as primary through an unfence (no election's promotion since)
 };
 
 struct Later {  // orders the queue: earliest first, then in scheduling order
@@ -224,8 +173,11 @@ private:
     void on_request(const Event& e);
     void on_reply(const Event& e);
     void on_timeout(const Event& e);
+    decision::Settings node_settings(int id, Millis lease_timeout) const;
+    Clock random_clock();
     void fault();
     void partition();
+    void heal();
     void crash_host(Node& n);
     void restart_host(Node& n);
     void crash_postgres(Node& n);
@@ -242,36 +194,25 @@ private:
     }
     void log_line(int id, const std::string& text);
 
-    // ---- daemon model: election_sim_daemon.cpp
+    // ---- the driver of the decision core: election_sim_daemon.cpp
     void start_daemon(Node& n);
-    void tick(Node& n);
-    void on_facts(Node& n);
-    void primary_round(Node& n);
-    void fence(Node& n, const std::string& reason);
-    void fenced_round(Node& n);
-    void after_fenced_survey(Node& n, const PendingCall& call);
-    void try_unfence(Node& n, std::int64_t led);
-    void ask_for_lease_back(Node& n, std::int64_t led);
-    void unfence_failed(Node& n, const std::string& why);
-    void unfence_stop(Node& n, const std::string& why, const std::string& detail, Time duration);
-    void release_lease(Node& n);
-    void standby_round(Node& n);
-    election::StandbySnapshot base_snapshot(const Node& n) const;
-    void on_peer_states(Node& n, const PendingCall& call);
-    void run_election(Node& n);
-    Message handle_request(Node& n, const Message& m);
-    void on_answer(Node& n, PendingCall& call, int peer, const std::optional<Message>& reply);
-    void on_all_answered(Node& n, const PendingCall& call);
-    void broadcast(Node& n, PendingCall call, Message request);
-    std::vector<int> peers(const Daemon& d, int self) const;
-    std::size_t voters(const Daemon& d) const;
-    bool is_witness(const Daemon& d, int self) const;
-    void persist(Node& n);
-    void decided(Node& n, std::string sentence);
-    void job_done(Node& n, const Event& e);
+    void carry(Node& n, decision::Effects fx);
+    void arm_timer(Node& n, Millis delay);
+    void send_broadcast(Node& n, const decision::Broadcast& b);
+    Message handle_request(Node& n, const Event& e);
+    void on_vote_read(const Event& e);
+    void start_job(Node& n, const decision::Job& job);
+    void finish_job(Node& n, const decision::Job& job, decision::JobResult result = {});
+    bool waits_while_frozen(const Event& e) const;
+    void freeze(Node& n);
+    void thaw(Node& n);
+    void reload(Node& n, Millis lease_timeout);
+    void pause_all(bool paused);
+    void hold_all(Time duration);
+    election::TimePoint local(const Node& n) const { return n.clock.local(now_); }
 
-    // ---- servers and actions: election_sim_postgres.cpp
-    Facts gather(const Node& n, Time& duration);
+    // ---- servers and jobs: election_sim_postgres.cpp
+    decision::Facts gather(const Node& n, Time& duration);
     void start_writing(Node& n);
     void write(Node& n);
     void on_wal(const Event& e);
@@ -279,6 +220,9 @@ private:
     bool can_follow(const Postgres& follower, const Postgres& target) const;
     void follow(Node& follower, Node& target, bool rewind_allowed);
     void run_job(const Event& e);
+    void run_unfence_job(Node& n, const Event& e);
+    void schedule_job(Node& n, Job step, Time delay, const decision::Job& job);
+    void stop_postgres(Node& n, const char* why);
     void promote(Node& n, std::int64_t term);
     void record_promotion(Node& n, std::int64_t elected_term);
     void siblings_follow(Node& n);
@@ -304,6 +248,11 @@ private:
     std::map<std::int64_t, int> leaders_;  // term -> the node that led it
     std::map<std::int64_t, int> second_leaders_;  // reported once
     std::map<std::pair<std::int64_t, int>, std::vector<Grant>> grants_;  // (term, candidate)
+    bool ping_topology_ = false;  // two data nodes, fencing.mode = "ping"
+    std::array<bool, kMaxNodes + 1> cut_from_targets_{};
+    Time whole_since_ = 0;  // no cut since (-1: a cut now)  // ping topology: this node cannot reach a ping target
+    bool fencing_off_ = false;    // fencing.mode = "off" on every node
+    std::optional<Time> unprotected_since_;  // two writable servers, one that nothing can fence
     std::optional<Time> gap_since_;  // no lease holder since
     bool had_holder_ = false;
     bool double_holders_ = false;

@@ -21,53 +21,101 @@ TEST_CASE("quorum is a strict majority") {
     CHECK(quorum(5) == 3);
 }
 
+TEST_CASE("a leader counts a promise less twice the clock drift bound, and fences a fifth before") {
+    CHECK(counted_promise(10s) == 9800ms);
+    CHECK(counted_promise(3s) == 2940ms);
+    CHECK(lease_margin(10s) == 2s);
+    CHECK(lease_margin(500ms) == 200ms);
+}
+
+TEST_CASE("the quorum's promise is the quorum-th longest") {
+    CHECK(quorum_promise({10s, 3s, 10s}, 3) == 10s);
+    CHECK(quorum_promise({10s, 3s}, 3) == 3s);
+    CHECK(quorum_promise({10s, 3s, 5s}, 5) == 3s);
+    CHECK(quorum_promise({10s}, 3) == 0s);  // no quorum promised anything
+}
+
 TEST_CASE("the primary's lease counts from the send time of the newest round a quorum acknowledged") {
-    PrimaryLease lease(3, 10s, 2s, t0);
-    CHECK(lease.expires_at() == t0 + 10s);  // the start counts as a granted round
+    PrimaryLease lease(3, 10s, t0, 10s);
+    CHECK(lease.expires_at() == t0 + 9800ms);  // the start counts as a granted round
     lease.round_sent(1, t0 + 1s);
-    CHECK(lease.expires_at() == t0 + 10s);  // sent, not yet acknowledged
-    lease.acknowledged(1, 2);               // self + node 2 = quorum of 3
-    CHECK(lease.expires_at() == t0 + 11s);
-    CHECK_FALSE(lease.must_fence(t0 + 8s + 999ms));
-    CHECK(lease.must_fence(t0 + 9s));       // 2 s safety margin
+    CHECK(lease.expires_at() == t0 + 9800ms);  // sent, not yet acknowledged
+    lease.acknowledged(1, 2, 10s);             // self + node 2 = quorum of 3
+    CHECK(lease.expires_at() == t0 + 10800ms);
+    CHECK_FALSE(lease.must_fence(t0 + 8799ms));
+    CHECK(lease.must_fence(t0 + 8800ms));  // 2 s safety margin
+}
+
+TEST_CASE("a leader never counts a lease longer than the shortest promise of the quorum that acknowledged") {
+    // This primary is configured for 10 s; node 2 promises 3 s, node 3 10 s.
+    PrimaryLease lease(3, 10s, t0, 10s);
+    lease.round_sent(1, t0 + 20s);
+    lease.acknowledged(1, 2, 3s);
+    CHECK(lease.expires_at() == t0 + 20s + 2940ms);  // {10 s self, 3 s}: the quorum promised 3 s
+    CHECK(lease.must_fence(t0 + 20s + 2340ms));     // a fifth of 3 s before
+    CHECK_FALSE(lease.must_fence(t0 + 20s + 2339ms));
+    lease.acknowledged(1, 3, 10s);
+    CHECK(lease.expires_at() == t0 + 29800ms);  // {10, 3, 10}: two voters promised 10 s
+    // Everyone's lease_timeout lowered to 3 s: the next rounds count 3 s, never
+    // less than what was granted already.
+    lease.set_own_promise(3s);
+    lease.round_sent(2, t0 + 21s);
+    lease.acknowledged(2, 2, 3s);
+    CHECK(lease.expires_at() == t0 + 29800ms);
+    lease.round_sent(3, t0 + 28s);
+    lease.acknowledged(3, 2, 3s);
+    CHECK(lease.expires_at() == t0 + 30940ms);
 }
 
 TEST_CASE("acknowledgments of a round without quorum do not extend the lease") {
-    PrimaryLease lease(5, 10s, 1s, t0);
+    PrimaryLease lease(5, 10s, t0, 10s);
     lease.round_sent(1, t0 + 5s);
-    lease.acknowledged(1, 2);
-    CHECK(lease.expires_at() == t0 + 10s);  // 2 of 5
-    lease.acknowledged(1, 2);               // the same peer twice counts once
-    CHECK(lease.expires_at() == t0 + 10s);
-    lease.acknowledged(1, 3);
-    CHECK(lease.expires_at() == t0 + 15s);
+    lease.acknowledged(1, 2, 10s);
+    CHECK(lease.expires_at() == t0 + 9800ms);  // 2 of 5
+    lease.acknowledged(1, 2, 10s);             // the same peer twice counts once
+    CHECK(lease.expires_at() == t0 + 9800ms);
+    lease.acknowledged(1, 3, 10s);
+    CHECK(lease.expires_at() == t0 + 14800ms);
 }
 
 TEST_CASE("a late acknowledgment of an old round never moves the lease backwards or counts a forgotten round") {
-    PrimaryLease lease(3, 10s, 1s, t0);
+    PrimaryLease lease(3, 10s, t0, 10s);
     lease.round_sent(1, t0 + 1s);
     lease.round_sent(2, t0 + 2s);
-    lease.acknowledged(2, 3);
-    lease.acknowledged(1, 2);
-    CHECK(lease.expires_at() == t0 + 12s);
+    lease.acknowledged(2, 3, 10s);
+    lease.acknowledged(1, 2, 10s);
+    CHECK(lease.expires_at() == t0 + 11800ms);
     lease.round_sent(3, t0 + 30s);  // round 1 and 2 are now older than one lease
-    lease.acknowledged(1, 3);
-    CHECK(lease.expires_at() == t0 + 12s);
+    lease.acknowledged(1, 3, 10s);
+    CHECK(lease.expires_at() == t0 + 11800ms);
     CHECK(lease.must_fence(t0 + 30s));
 }
 
 TEST_CASE("a round needs a quorum of the voters registered when it was sent") {
     // A rejoined node makes four voters: two acknowledgments are no longer a quorum.
-    PrimaryLease lease(3, 10s, 1s, t0);
+    PrimaryLease lease(3, 10s, t0, 10s);
     lease.round_sent(1, t0 + 1s);
     lease.set_voters(4);
     lease.round_sent(2, t0 + 2s);
-    lease.acknowledged(2, 2);
-    CHECK(lease.expires_at() == t0 + 10s);
-    lease.acknowledged(1, 2);  // round 1 went out to three voters
-    CHECK(lease.expires_at() == t0 + 11s);
-    lease.acknowledged(2, 3);
-    CHECK(lease.expires_at() == t0 + 12s);
+    lease.acknowledged(2, 2, 10s);
+    CHECK(lease.expires_at() == t0 + 9800ms);
+    lease.acknowledged(1, 2, 10s);  // round 1 went out to three voters
+    CHECK(lease.expires_at() == t0 + 10800ms);
+    lease.acknowledged(2, 3, 10s);
+    CHECK(lease.expires_at() == t0 + 11800ms);
+}
+
+TEST_CASE("a voter's answer names its promise; a reload changes new promises, never one given") {
+    Voter voter({1, std::nullopt}, 10s, t0);
+    auto ack = voter.on_heartbeat(1, 1, t0 + 1s);
+    CHECK(ack.promise == 10s);
+    voter.set_lease_timeout(3s);
+    CHECK(voter.promise_remaining(t0 + 5s) == 6s);  // the 10 s promised at 1 s still binds
+    CHECK(voter.on_heartbeat(1, 1, t0 + 5s).promise == 3s);
+    CHECK_FALSE(voter.on_vote_request({2, 3, 100}, 50, t0 + 10s).granted);
+    auto vote = voter.on_vote_request({2, 3, 100}, 50, t0 + 11s);
+    CHECK(vote.granted);
+    CHECK(vote.promise == 3s);
 }
 
 TEST_CASE("a voter grants nothing while its promise to the primary holds") {

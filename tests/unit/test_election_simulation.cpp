@@ -70,7 +70,9 @@ struct Summary {
     std::vector<Millis> gaps;
     std::uint64_t elections = 0, promotions = 0, fences = 0, releases = 0, crashes = 0, events = 0;
     std::uint64_t unfence_starts = 0, unfence_starts_lost = 0, unfence_rounds = 0, unfences = 0, unfences_late = 0,
-                  unfences_refenced = 0, stale_leases = 0, runs_unfencing = 0, ended_unfenced = 0;
+                  runs_unfencing = 0, ended_unfenced = 0;
+    std::uint64_t freezes = 0, reloads = 0, pauses = 0, holds = 0;
+    Millis unprotected{0};
 
     void add(const RunResult& run) {
         ++runs;
@@ -92,8 +94,11 @@ struct Summary {
         unfence_rounds += std::uint64_t(run.unfence_rounds);
         unfences += std::uint64_t(run.unfences);
         unfences_late += std::uint64_t(run.unfences_late);
-        unfences_refenced += std::uint64_t(run.unfences_refenced);
-        stale_leases += std::uint64_t(run.stale_leases);
+        freezes += std::uint64_t(run.freezes);
+        reloads += std::uint64_t(run.reloads);
+        pauses += std::uint64_t(run.pauses);
+        holds += std::uint64_t(run.holds);
+        unprotected += run.unprotected_overlap;
         runs_unfencing += run.unfences > 0 ? 1 : 0;
         ended_unfenced += run.ended_unfenced ? 1 : 0;
     }
@@ -114,11 +119,13 @@ struct Summary {
             elections, promotions, fences, releases, crashes, events, wall.count(),
             1000 * wall.count() / double(std::max<std::uint64_t>(runs, 1))) +
                fmt::format("; unfencing: {} starts in recovery ({} lost their server before it replayed), {} "
-                           "heartbeat rounds of fenced nodes, {} unfences in {} runs ({} fenced again at their first "
-                           "round), {} promotions ended after the margin and were stopped, {} primary rounds on a "
-                           "lease from before fencing, {} runs ended with an unfenced primary",
+                           "heartbeat rounds of fenced nodes, {} unfences in {} runs, {} promotions ended after the "
+                           "margin and were stopped, {} runs ended with an unfenced primary",
                            unfence_starts, unfence_starts_lost, unfence_rounds, unfences, runs_unfencing,
-                           unfences_refenced, unfences_late, stale_leases, ended_unfenced);
+                           unfences_late, ended_unfenced) +
+               fmt::format("; {} frozen daemons, {} lease_timeout reloads, {} pauses, {} switchover holds; {:.1f} s "
+                           "of two writable servers where one could not be fenced (frozen daemon or fencing off)",
+                           freezes, reloads, pauses, holds, double(unprotected.count()) / 1000);
     }
 };
 

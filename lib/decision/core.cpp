@@ -120,30 +120,37 @@ std::optional<std::string> Core::owns_postgres(TimePoint now) const {
     return decision::owns_postgres(switchover_, now);
 }
 
-void Core::next_tick(Effects& fx) {
+// The next tick comes after monitor_interval, or sooner: when a wait of the
+// standby ends, or when the lease reaches its margin (with a short lease the
+// margin is shorter than the interval).
+void Core::next_tick(Effects& fx, TimePoint now) {
     auto delay = settings_.monitor_interval;
-    if (next_tick_sooner_) delay = std::clamp(*next_tick_sooner_, Millis(10), delay);
+    if (next_tick_sooner_) delay = std::min(delay, *next_tick_sooner_);
     next_tick_sooner_.reset();
-    fx.tick_in = delay;
+    if (lease_ && (status_.writable || promoting_term_)) {
+        auto until_margin = lease_->expires_at() - election::lease_margin(lease_->granted_for()) - now;
+        delay = std::min(delay, std::chrono::duration_cast<Millis>(until_margin) + Millis(1));
+    }
+    fx.tick_in = std::max(delay, Millis(10));
 }
 
 // ---- the tick
 
 Effects Core::on_tick(TimePoint now) {
     Effects fx;
-    if (tick_busy_) {
-        next_tick(fx);
-        return fx;
-    }
     // A primary whose lease ran out while its daemon was not scheduled
-    // (frozen, starved, a paused VM) fences before gathering facts: its
-    // PostgreSQL, resumed at the same moment, may already be taking writes.
-    // In ping mode only an answer of a ping target that is still fresh lets
-    // it run on past its lease (primary_round pings again).
-    if (status_.writable && !status_.fenced && !action_busy_ && lease_ &&
+    // (frozen, starved, a paused VM), or while a monitoring round or its own
+    // promotion was still running, fences before anything else: its
+    // PostgreSQL may already be taking writes. In ping mode only an answer of
+    // a ping target that is still fresh lets it run on (primary_round pings).
+    if ((status_.writable || promoting_term_) && !status_.fenced && !action_busy_ && lease_ &&
         (quorum_lease_lost(now) || ping_went_stale(now))) {
         fence_lost_lease(fx, now);
-        next_tick(fx);
+        next_tick(fx, now);
+        return fx;
+    }
+    if (tick_busy_) {
+        next_tick(fx, now);
         return fx;
     }
     tick_busy_ = true;
@@ -158,7 +165,7 @@ Effects Core::on_facts(const Facts& facts, std::uint64_t generation, TimePoint n
         adopt_facts(fx, facts);
         dispatch_round(fx, facts, now);
     }
-    next_tick(fx);
+    next_tick(fx, now);
     return fx;
 }
 

@@ -99,7 +99,7 @@ private:
     void action_done();
     void adopt_facts(Effects& fx, const Facts& facts);
     void dispatch_round(Effects& fx, const Facts& facts, TimePoint now);
-    void next_tick(Effects& fx);
+    void next_tick(Effects& fx, TimePoint now);
     std::optional<std::string> hold_reason(TimePoint now) const;
     std::optional<std::string> owns_postgres(TimePoint now) const;
     void notice_term(Effects& fx, std::int64_t term);

@@ -3,6 +3,7 @@
 #include "catalog/monitoring.hpp"
 #include "catalog/schema.hpp"
 #include "core/log.hpp"
+#include "monitor/facts_summary.hpp"
 #include "probe/probe.hpp"
 
 namespace pgha {
@@ -36,6 +37,7 @@ TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool 
         facts.primary_writable = seen.reachable && !seen.in_recovery;
         facts.primary_lsn = seen.insert_lsn ? seen.insert_lsn : seen.lsn;
     }
+    log::debug("observed: {}", describe_facts(facts));
     return facts;
 }
 

@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "core/error_print.hpp"
 #include "core/log.hpp"
 #include "http/auth.hpp"
 #include "monitor/daemon.hpp"
@@ -28,9 +29,17 @@ extern "C" int _gnutls_global_init_skip(void) { return 1; }
 
 namespace {
 
-int usage_error(const std::string& text) {
-    std::fprintf(stderr, "ERROR: %s\nHINT: run \"pghad --help\"\n", text.c_str());
-    return 1;
+int usage(const std::string& text) {
+    pgha::print_error(pgha::usage_error(text, "run \"pghad --help\""));
+    return static_cast<int>(pgha::ExitCode::usage);
+}
+
+// Before the log is set up on stderr, as the CLI prints it; after, through the
+// log, so that each of its lines is dated like every other line of the file.
+int report(const pgha::Error& error, bool logging) {
+    if (logging) pgha::log::write(pgha::log::Level::error, pgha::format_error(error));
+    else pgha::print_error(error);
+    return static_cast<int>(error.code());
 }
 
 // The secret, or "" (peer requests refused) with a warning.
@@ -95,10 +104,11 @@ int main(int argc, char** argv) {
                       "Exit codes: 0 stopped cleanly or valid, 1 invalid configuration or usage.");
             return 0;
         } else {
-            return usage_error("unknown argument \"" + arg + "\"");
+            return usage("unknown argument \"" + arg + "\"");
         }
     }
-    if (path.empty()) return usage_error("no configuration file given (-f /etc/pgha/pgha.toml)");
+    if (path.empty()) return usage("no configuration file given (-f /etc/pgha/pgha.toml)");
+    bool logging = false;
     try {
         auto config = pgha::load_config(path);
         if (check_only) {
@@ -107,6 +117,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         start_logging(config);
+        logging = true;
         boost::asio::io_context io;
         pgha::Daemon daemon(io, config, secret_of(config));
         boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
@@ -125,7 +136,7 @@ int main(int argc, char** argv) {
                     daemon.reload(fresh, secret_of(fresh));
                     if (same_identity(fresh, config)) apply_log_level(fresh);
                 } catch (const pgha::Error& e) {
-                    pgha::log::warning("reload refused, keeping the old configuration: {} {}", e.what(), e.detail());
+                    pgha::log::warning("reload refused, keeping the old configuration:\n{}", pgha::format_error(e));
                 }
                 wait_reload();
             });
@@ -135,9 +146,6 @@ int main(int argc, char** argv) {
         io.run();
         return 0;
     } catch (const pgha::Error& error) {
-        std::fprintf(stderr, "ERROR: %s\n", error.what());
-        if (!error.detail().empty()) std::fprintf(stderr, "DETAIL: %s\n", error.detail().c_str());
-        if (!error.hint().empty()) std::fprintf(stderr, "HINT: %s\n", error.hint().c_str());
-        return static_cast<int>(error.code());
+        return report(error, logging);
     }
 }

@@ -8,7 +8,8 @@
 
 namespace pgha {
 
-TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history) {
+TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history,
+                       WitnessSync& witness_sync) {
     TickFacts facts;
     try {
         auto local = pg::Connection::open(config.conninfo, {.default_timeout = timeout});
@@ -38,6 +39,7 @@ TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool 
         facts.primary_lsn = seen.insert_lsn ? seen.insert_lsn : seen.lsn;
     }
     log::debug("observed: {}", describe_facts(facts));
+    witness_sync.refresh_if_due(config, facts, timeout);
     return facts;
 }
 

@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "core/error.hpp"
+#include "core/error_print.hpp"
 #include "core/log.hpp"
 #include "help.hpp"
 
@@ -155,14 +156,6 @@ int run(const std::vector<std::string>& args) {
     return command->run(invocation);
 }
 
-void print_error(const Error& error) {
-    std::string text = "ERROR: " + std::string(error.what()) + "\n";
-    if (!error.detail().empty()) text += "DETAIL: " + error.detail() + "\n";
-    if (!error.hint().empty()) text += "HINT: " + error.hint() + "\n";
-    std::fflush(stdout);
-    std::fputs(text.c_str(), stderr);
-}
-
 }  // namespace
 
 const Config& Invocation::config() {
@@ -184,13 +177,13 @@ int main(int argc, char** argv) {
     try {
         return cli::run(args);
     } catch (const Error& error) {
-        cli::print_error(error);
+        print_error(error);
         return static_cast<int>(error.code());
     } catch (const boost::program_options::error& error) {
-        cli::print_error(usage_error(error.what(), "run the command with --help for its options"));
+        print_error(usage_error(error.what(), "run the command with --help for its options"));
         return static_cast<int>(ExitCode::usage);
     } catch (const std::exception& error) {
-        cli::print_error(Error(ExitCode::partial, std::string("unexpected error: ") + error.what(), {},
+        print_error(Error(ExitCode::partial, std::string("unexpected error: ") + error.what(), {},
                                "check \"pgha cluster show\" for the state of the cluster"));
         return static_cast<int>(ExitCode::partial);
     }

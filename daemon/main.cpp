@@ -1,6 +1,7 @@
-// pghad -f pgha.toml: the per-node daemon, in the foreground, logging to
-// stderr (or [daemon] log_file). SIGHUP reloads the configuration (an invalid
-// one is refused and the old one kept); SIGTERM and SIGINT stop it cleanly.
+// pghad -f pgha.toml: the per-node daemon, in the foreground, logging dated
+// lines to stderr (or [daemon] log_file). SIGHUP reopens the log file and
+// reloads the configuration (an invalid one is refused and the old one kept);
+// SIGTERM and SIGINT stop it cleanly.
 #include "http/asio_compat.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "core/error_print.hpp"
 #include "core/log.hpp"
 #include "http/auth.hpp"
 #include "monitor/daemon.hpp"
@@ -27,9 +29,17 @@ extern "C" int _gnutls_global_init_skip(void) { return 1; }
 
 namespace {
 
-int usage_error(const std::string& text) {
-    std::fprintf(stderr, "ERROR: %s\nHINT: run \"pghad --help\"\n", text.c_str());
-    return 1;
+int usage(const std::string& text) {
+    pgha::print_error(pgha::usage_error(text, "run \"pghad --help\""));
+    return static_cast<int>(pgha::ExitCode::usage);
+}
+
+// Before the log is set up on stderr, as the CLI prints it; after, through the
+// log, so that each of its lines is dated like every other line of the file.
+int report(const pgha::Error& error, bool logging) {
+    if (logging) pgha::log::write(pgha::log::Level::error, pgha::format_error(error));
+    else pgha::print_error(error);
+    return static_cast<int>(error.code());
 }
 
 // The secret, or "" (peer requests refused) with a warning.
@@ -47,16 +57,37 @@ std::string secret_of(const pgha::Config& config) {
     return *secret;
 }
 
-void apply_logging(const pgha::Config& config) {
+void apply_log_level(const pgha::Config& config) {
     pgha::log::Level level;
     if (pgha::log::parse_level(config.daemon.log_level, level)) pgha::log::set_level(level);
-    if (!config.daemon.log_file.empty() && !std::freopen(config.daemon.log_file.c_str(), "a", stderr))
-        throw pgha::Error(pgha::ExitCode::usage, "cannot open [daemon] log_file " + config.daemon.log_file);
+}
+
+void start_logging(const pgha::Config& config) {
+    apply_log_level(config);
+    if (config.daemon.log_file.empty()) return;
+    if (auto problem = pgha::log::open_file(config.daemon.log_file))
+        throw pgha::Error(pgha::ExitCode::usage, "cannot open [daemon] log_file " + config.daemon.log_file, *problem,
+                          "check that its directory exists and is writable by the daemon's user");
+}
+
+// SIGHUP after logrotate moved the file: a fresh file at the same path. On
+// failure the old file (still open) says why.
+void reopen_log_file(const std::string& path) {
+    if (path.empty()) return;
+    if (auto problem = pgha::log::open_file(path))
+        pgha::log::warning("cannot reopen [daemon] log_file {}: {}; still writing to the file open before", path,
+                           *problem);
+}
+
+// Daemon::reload refuses a change of identity and keeps the old configuration; so does the log level.
+bool same_identity(const pgha::Config& a, const pgha::Config& b) {
+    return a.node_id == b.node_id && a.node_name == b.node_name;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    pgha::log::set_timestamps(true);
     std::string path;
     bool check_only = false;
     for (int i = 1; i < argc; ++i) {
@@ -73,10 +104,11 @@ int main(int argc, char** argv) {
                       "Exit codes: 0 stopped cleanly or valid, 1 invalid configuration or usage.");
             return 0;
         } else {
-            return usage_error("unknown argument \"" + arg + "\"");
+            return usage("unknown argument \"" + arg + "\"");
         }
     }
-    if (path.empty()) return usage_error("no configuration file given (-f /etc/pgha/pgha.toml)");
+    if (path.empty()) return usage("no configuration file given (-f /etc/pgha/pgha.toml)");
+    bool logging = false;
     try {
         auto config = pgha::load_config(path);
         if (check_only) {
@@ -84,7 +116,8 @@ int main(int argc, char** argv) {
                         config.node_name.c_str(), config.node_id);
             return 0;
         }
-        apply_logging(config);
+        start_logging(config);
+        logging = true;
         boost::asio::io_context io;
         pgha::Daemon daemon(io, config, secret_of(config));
         boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
@@ -97,11 +130,13 @@ int main(int argc, char** argv) {
         std::function<void()> wait_reload = [&] {
             reload_signal.async_wait([&](const boost::system::error_code& error, int) {
                 if (error) return;
+                reopen_log_file(config.daemon.log_file);  // log_file itself changes only with a restart
                 try {
                     auto fresh = pgha::load_config(path);
                     daemon.reload(fresh, secret_of(fresh));
+                    if (same_identity(fresh, config)) apply_log_level(fresh);
                 } catch (const pgha::Error& e) {
-                    pgha::log::warning("reload refused, keeping the old configuration: {} {}", e.what(), e.detail());
+                    pgha::log::warning("reload refused, keeping the old configuration:\n{}", pgha::format_error(e));
                 }
                 wait_reload();
             });
@@ -111,9 +146,6 @@ int main(int argc, char** argv) {
         io.run();
         return 0;
     } catch (const pgha::Error& error) {
-        std::fprintf(stderr, "ERROR: %s\n", error.what());
-        if (!error.detail().empty()) std::fprintf(stderr, "DETAIL: %s\n", error.detail().c_str());
-        if (!error.hint().empty()) std::fprintf(stderr, "HINT: %s\n", error.hint().c_str());
-        return static_cast<int>(error.code());
+        return report(error, logging);
     }
 }

@@ -77,7 +77,7 @@ std::string register_witness(const Config& config, const GlobalOptions& options)
     catalog::upsert_node(primary, record_from_config(config, "witness", std::nullopt));
     primary.commit();
     try {
-        catalog::refresh_witness_copy(primary, witness);
+        catalog::refresh_witness_copy(primary, witness, catalog::NewerTerm::replace);
     } catch (const Error& error) {
         throw Error(ExitCode::partial,
                     fmt::format("witness \"{}\" (ID {}) is registered on the primary, but copying the metadata to "
@@ -119,7 +119,7 @@ std::string unregister_witness(const Config& config, const GlobalOptions& option
     if (target_id == config.node_id) {
         try {
             if (!witness) witness = connect_local(config);
-            catalog::refresh_witness_copy(primary, *witness);
+            catalog::refresh_witness_copy(primary, *witness, catalog::NewerTerm::replace);
         } catch (const Error&) {
             // The copy is only a convenience once the witness is gone from the cluster.
         }

@@ -5,10 +5,17 @@
 
 namespace pgha::catalog {
 
+// What to do when the witness's copy holds a newer term than the primary's:
+// `keep` it (the daemons: a stale former primary must not undo what the
+// current one copied), or `replace` it (witness register: the server may
+// have served another cluster before).
+enum class NewerTerm { keep, replace };
+
 // Replaces the witness's pgha.nodes and pgha.cluster_state with the primary's,
 // in one transaction on the witness (one statement per table, so the
-// upstream foreign key is checked only once all rows are in).
+// upstream foreign key is checked only once all rows are in). Returns false,
+// changing nothing, when a newer term on the witness was kept.
 // REQUIRES: the pgha schema on both; `witness` not inside a transaction.
-void refresh_witness_copy(const pg::Connection& primary, const pg::Connection& witness);
+bool refresh_witness_copy(const pg::Connection& primary, const pg::Connection& witness, NewerTerm newer_term);
 
 }  // namespace pgha::catalog

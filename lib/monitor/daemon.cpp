@@ -48,6 +48,7 @@ struct Daemon::Impl {
     Router router;
     std::unique_ptr<HttpServer> server;
     asio::steady_timer timer;
+    WitnessSync witness_sync;  // before workers: it must outlive the monitoring rounds that use it
     Workers workers;
     TickFacts facts;
     std::string role_mismatch;
@@ -144,8 +145,8 @@ struct Daemon::Impl {
         bool sample = config.daemon.history_interval.count() > 0 && core.status().writable &&
                       (!last_history_sample || now - *last_history_sample >= config.daemon.history_interval);
         if (sample) last_history_sample = now;
-        workers.run([config = config, gathered, timeout, sample, known = facts.records] {
-                        *gathered = gather_facts(config, timeout, sample);
+        workers.run([config = config, gathered, timeout, sample, known = facts.records, &witness_sync = witness_sync] {
+                        *gathered = gather_facts(config, timeout, sample, witness_sync);
                         flush_pending_events(config, gathered->records.empty() ? known : gathered->records, timeout);
                     },
                     [this, gathered, generation] { on_gathered(std::move(*gathered), generation); });

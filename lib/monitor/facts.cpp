@@ -3,11 +3,13 @@
 #include "catalog/monitoring.hpp"
 #include "catalog/schema.hpp"
 #include "core/log.hpp"
+#include "monitor/facts_summary.hpp"
 #include "probe/probe.hpp"
 
 namespace pgha {
 
-TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history) {
+TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history,
+                       WitnessSync& witness_sync) {
     TickFacts facts;
     try {
         auto local = pg::Connection::open(config.conninfo, {.default_timeout = timeout});
@@ -36,6 +38,8 @@ TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool 
         facts.primary_writable = seen.reachable && !seen.in_recovery;
         facts.primary_lsn = seen.insert_lsn ? seen.insert_lsn : seen.lsn;
     }
+    log::debug("observed: {}", describe_facts(facts));
+    witness_sync.refresh_if_due(config, facts, timeout);
     return facts;
 }
 

@@ -8,6 +8,7 @@
 #include "catalog/nodes.hpp"
 #include "cluster/node.hpp"
 #include "config/config.hpp"
+#include "monitor/witness_sync.hpp"
 
 namespace pgha {
 
@@ -22,7 +23,9 @@ struct TickFacts {
 };
 
 // `sample_history`: on a writable primary, also write one monitoring_history
-// sample per streaming standby.
-TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history);
+// sample per streaming standby. On a writable primary, `witness_sync` brings
+// each witness's copy of the metadata up to date when due (without waiting).
+TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history,
+                       WitnessSync& witness_sync);
 
 }  // namespace pgha

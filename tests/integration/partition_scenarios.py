@@ -28,6 +28,7 @@ after the fault is healed waits until the cluster has converged again.
 import ctypes
 import json
 import os
+import re
 import select
 import signal
 import statistics
@@ -48,6 +49,7 @@ from test_daemon import daemon_pid, http, wait_until  # noqa: E402
 # tuned timings (like test_daemon.FAST): a lost primary is replaced in ~3-5 s
 FAST = {"monitor_interval": "500ms", "reconnect_attempts": 2, "reconnect_interval": "500ms", "lease_timeout": "3s"}
 LEASE = 3.0
+RAISED = 10.0  # lease_timeout of the lease_* scenarios' reload
 
 
 def available():
@@ -454,6 +456,8 @@ class Result:
         self.final_primary = None
         self.failovers = 0
         self.time_to_writable = None     # fault -> first write acknowledged by a node other than the old primary
+        self.old_after_fault = 0         # writes the old primary acknowledged after the fault
+        self.old_last_ack = None         # fault -> the old primary's last acknowledgment (the whole run)
         self.lost = 0
         self.acked = 0
         self.double = 0
@@ -461,6 +465,7 @@ class Result:
         self.converge = None             # heal -> converged
         self.max_gap = None              # longest time without any acknowledged write (fault..end)
         self.decisions = []              # the daemons' key log lines during the run
+        self.log0 = {}                   # each daemon log's size when the run began
         self.events = []
         self.notes = []
         self.problems = []
@@ -470,13 +475,19 @@ class Result:
         if self.skipped:
             return "%s: skipped: %s" % (self.name, self.skipped)
         return ("%s: primary node%s -> node%s, failovers %d, writable after %s, longest write gap %s, "
-                "acked %d (%s), lost %d, double-primary moments %d%s, converged %s after heal%s%s" % (
+                "acked %d (%s), lost %d, double-primary moments %d%s, converged %s after heal%s%s%s" % (
                     self.name, self.old_primary, self.final_primary, self.failovers, fmt_s(self.time_to_writable),
                     "-" if self.max_gap is None else "%.2f s" % self.max_gap,
                     self.acked, ", ".join("node%s %d" % kv for kv in sorted(self.per_node.items())), self.lost,
                     self.double, "" if self.double_window is None else " (window %.3f s)" % self.double_window,
-                    fmt_s(self.converge), "".join("; " + n for n in self.notes),
+                    fmt_s(self.converge), self.old_vs_new(), "".join("; " + n for n in self.notes),
                     "".join("\n  PROBLEM: " + p for p in self.problems)))
+
+    def old_vs_new(self):
+        if self.time_to_writable is None or self.old_last_ack is None:
+            return ""
+        return ("; old primary acknowledged %d writes after the fault, its last at +%.3f s, the new primary's "
+                "first at +%.3f s" % (self.old_after_fault, self.old_last_ack, self.time_to_writable))
 
 
 def double_primary(acks):
@@ -500,11 +511,13 @@ class Scenario:
     fault(c, p, standbys) makes the fault; hold is how long it lasts (or
     (min, max, until) to end early once until(c, p, res) holds after min);
     heal(c, p, standbys) undoes it first, if given (then every nft rule is removed and everything thawed);
-    failovers: allowed (lo, hi); during(c, p, res) checks things just before heal."""
+    failovers: allowed (lo, hi); during(c, p, res) checks things just before heal;
+    prepare(c, p, standbys) runs on the converged cluster before the writers start
+    (heal, if given, also undoes it when it fails)."""
 
     def __init__(self, name, layout, doc, fault, hold, failovers, heal=None, during=None, after=None,
-                 needs=None, new_primary=None, report_only=None):
-        self.name, self.layout, self.doc = name, layout, doc
+                 needs=None, new_primary=None, report_only=None, prepare=None):
+        self.name, self.layout, self.doc, self.prepare = name, layout, doc, prepare
         self.fault, self.hold, self.failovers = fault, hold, failovers
         self.heal, self.during, self.after, self.needs = heal, during, after, needs
         self.new_primary = new_primary   # True: must end on another node; False: on the same node
@@ -529,7 +542,14 @@ def run_scenario(c, sc, log=None):
         wait_until(lambda: c.sql(s, "SELECT to_regclass('%s') IS NOT NULL" % table) == "t", 20,
                    "the table on node%d" % s)
     ev0 = c.max_event_id(p)
-    log0 = {i: c.log_size(i) for i in range(1, lab.n + 1)}
+    log0 = res.log0 = {i: c.log_size(i) for i in range(1, lab.n + 1)}
+    if sc.prepare:
+        try:
+            sc.prepare(c, p, standbys)
+        except BaseException:
+            if sc.heal:
+                sc.heal(c, p, standbys)
+            raise
     ports = {lab.node(i).port: i for i in c.data_nodes}
     acks = Acks(ports)
     opts = "connect_timeout=2 tcp_user_timeout=2000 keepalives_idle=1 keepalives_interval=1 keepalives_count=2"
@@ -581,6 +601,9 @@ def run_scenario(c, sc, log=None):
         res.per_node[a[2]] = res.per_node.get(a[2], 0) + 1
     others = [a[4] for a in acked if a[2] != p and a[4] > t_fault]
     res.time_to_writable = (min(others) - t_fault) if others else None
+    olds = [a[4] for a in acked if a[2] == p]
+    res.old_after_fault = sum(1 for t in olds if t > t_fault)
+    res.old_last_ack = (max(olds) - t_fault) if olds else None
     res.double, res.double_window = double_primary(acked)
     times = sorted([t_fault] + [a[4] for a in acked if a[4] > t_fault])
     res.max_gap = max(b - a for a, b in zip(times, times[1:])) if len(times) > 1 else None
@@ -631,7 +654,8 @@ def run_scenario(c, sc, log=None):
 # ---------------------------------------------------------------- the matrix
 
 DECISIONS = ["fencing", "unfencing", "fenced", "electing", "won the election", "promoted", "rejoin", "voted for",
-             "releasing", "lost the lease", "error"]
+             "releasing", "lost the lease", "error", "configuration reloaded", "reload refused",
+             "lease_timeout differs"]
 
 
 def _new_primary_acked(c, p, acks):
@@ -727,6 +751,71 @@ def _heal_peers_first(c, p, standbys):
         pass  # reported by the checks after heal
 
 
+def set_lease_timeout(c, nodes, value):
+    """[failover] lease_timeout = value in the nodes' pgha.toml (their other
+    settings kept), then SIGHUP to their daemons; waits until each logged the reload."""
+    since = {i: c.log_size(i) for i in nodes}
+    for i in nodes:
+        c.lab.configure(i, failover={"lease_timeout": value})
+        os.kill(daemon_pid(c.daemons[i]), signal.SIGHUP)
+    for i in nodes:
+        ln = wait_until(lambda: c.daemon_log(i, since=since[i], grep=["configuration reloaded", "reload refused"]),
+                        10, "node%d's daemon to reload its configuration" % i)
+        if "refused" in ln[0]:
+            raise AssertionError("node%d: %s" % (i, ln[0].strip()))
+
+
+def lease_ms(c, i):
+    """The lease node i's daemon counts as primary (from its last decision), or None."""
+    st, body = http(c.lab.node(i), "/status")
+    m = re.search(r"with a lease valid for (\d+) ms", body) if st == 200 else None
+    return int(m.group(1)) if m else None
+
+
+def _short_lease(c, p):
+    """Longer promises of an earlier run (they keep their end across a reload)
+    have run out: the primary counts its lease from 3 s promises."""
+    wait_until(lambda: 0 < (lease_ms(c, p) or 0) <= LEASE * 1000, RAISED + 5,
+               "node%d to count a lease of at most %gs" % (p, LEASE))
+
+
+def _raise_lease(c, p, standbys):
+    _short_lease(c, p)
+    set_lease_timeout(c, [p] + standbys, "%ds" % RAISED)
+    wait_until(lambda: (lease_ms(c, p) or 0) > LEASE * 1000, 10, "node%d to count a lease longer than %gs" % (
+        p, LEASE))
+
+
+def _raise_primary_lease(c, p, standbys):
+    _short_lease(c, p)
+    set_lease_timeout(c, [p], "%ds" % RAISED)
+    time.sleep(1.0)  # two heartbeat rounds answered with the standbys' shorter promises
+    ms = lease_ms(c, p)
+    if ms is None or ms > LEASE * 1000:
+        raise AssertionError("node%d counts a lease of %s ms with lease_timeout %gs, its voters promise %gs" % (
+            p, ms, RAISED, LEASE))
+
+
+def _restore_lease(c, p, standbys):
+    set_lease_timeout(c, c.data_nodes, FAST["lease_timeout"])
+
+
+def expect_lease_mismatch(c, p, res, acks):
+    """The primary warned that its voters promise another lease_timeout than its own."""
+    st, body = http(c.lab.node(p), "/status")
+    try:
+        field = json.loads(body).get("lease_mismatch") if st == 200 else None
+    except ValueError:
+        field = None
+    lines = c.daemon_log(p, since=res.log0[p], grep=["lease_timeout differs between nodes"])
+    if field:
+        res.notes.append("node%d's /status lease_mismatch: %s" % (p, field))
+    if lines:
+        res.notes.append("node%d warned: %s" % (p, lines[0].strip()))
+    elif not field:
+        res.problems.append("node%d did not report that lease_timeout differs between nodes (log or /status)" % p)
+
+
 SCENARIOS = [
     Scenario("primary_isolated", "three", "primary cut from everyone, the host side included",
              lambda c, p, s: c.net.isolate(p), (LEASE + 2, 20, until_new_primary()), (1, 1),
@@ -756,6 +845,14 @@ SCENARIOS = [
     Scenario("node_frozen", "three", "the primary's postmaster, all its children and its daemon "
              "SIGSTOPped past the lease, then resumed", lambda c, p, s: c.freeze_node(p),
              (LEASE + 2, 25, until_new_primary(1.0)), (1, 1), new_primary=True),
+    Scenario("lease_raised_by_reload", "three", "lease_timeout raised from 3s to 10s on every node (SIGHUP), "
+             "then the primary cut from the standbys; the writers still reach it", lambda c, p, s: c.net.cut(p, s),
+             (RAISED + 2, 40, until_new_primary()), (1, 1), prepare=_raise_lease, heal=_restore_lease,
+             during=both(expect_fenced, gap_note), new_primary=True),
+    Scenario("lease_mismatch", "three", "the primary reloaded with lease_timeout 10s, the standbys keep 3s, "
+             "then the primary cut from the standbys; the writers still reach it", lambda c, p, s: c.net.cut(p, s),
+             (LEASE + 2, 20, until_new_primary()), (1, 1), prepare=_raise_primary_lease, heal=_restore_lease,
+             during=both(expect_fenced, gap_note, expect_lease_mismatch), new_primary=True),
     Scenario("witness_and_primary_down", "witness", "witness and primary cut from everyone: "
              "the standby is alone", lambda c, p, s: (c.net.isolate(c.witness), c.net.isolate(p)),
              2 * LEASE + 4, (0, 1), during=expect_nobody_promoted),

@@ -4,6 +4,7 @@
 #include "actions/daemon_control.hpp"
 #include "command.hpp"
 #include "core/error.hpp"
+#include "output/render.hpp"
 
 namespace pgha::cli {
 namespace {

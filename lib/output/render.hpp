@@ -7,6 +7,7 @@
 #include "actions/check.hpp"
 #include "actions/cluster_matrix.hpp"
 #include "actions/cluster_show.hpp"
+#include "actions/daemon_control.hpp"
 #include "actions/node_check.hpp"
 #include "actions/node_status.hpp"
 #include "actions/options.hpp"
@@ -17,6 +18,10 @@ namespace pgha {
 std::string render_cluster(const std::vector<NodeView>& views, OutputFormat format);
 std::string render_events(const std::vector<Event>& events, OutputFormat format);
 std::string render_checks(const Checks& checks, OutputFormat format);
+
+// daemon status: one row per node's daemon, with a WARNING line under the
+// table for each daemon that did not answer.
+std::string render_daemons(const std::vector<DaemonView>& views, OutputFormat format);
 
 // node status: "key: value" lines; --csv "key,value" rows; --json one object.
 std::string render_node_status(const NodeStatus& status, OutputFormat format);

@@ -38,6 +38,8 @@ std::string encode_status_json(const DaemonStatus& status) {
     out["failovers"] = status.failovers;
     out["hook_failures"] = status.hook_failures;
     out["last_decision"] = status.last_decision;
+    out["lease_timeout_ms"] = status.lease_timeout_ms;
+    out["lease_mismatch"] = text_or_null(status.lease_mismatch);
     // Names come from the config and may hold any bytes: replace, never throw.
     return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -64,6 +66,8 @@ DaemonStatus decode_status_json(const std::string& body) {
     s.failovers = doc.value("failovers", std::uint64_t(0));
     s.hook_failures = doc.value("hook_failures", std::uint64_t(0));
     s.last_decision = doc.value("last_decision", "");
+    s.lease_timeout_ms = doc.value("lease_timeout_ms", std::int64_t(0));
+    s.lease_mismatch = optional_field<std::string>(doc, "lease_mismatch").value_or("");
     return s;
 }
 

@@ -4,6 +4,7 @@
 #include "actions/daemon_control.hpp"
 #include "command.hpp"
 #include "core/error.hpp"
+#include "output/render.hpp"
 
 namespace pgha::cli {
 namespace {
@@ -23,10 +24,11 @@ int run_pause(Invocation& in, bool paused) {
 
 std::vector<Command> daemon_commands() {
     return {
-        {"daemon", "status", "show every node's daemon: running, paused, role, term, last primary contact",
+        {"daemon", "status", "show every node's daemon: running, paused, role, term, last primary contact, lease",
          "Asks each registered node's pghad (its [daemon] listen address, recorded at registration) for\n"
          "/status, all at once with a 2 s timeout each. --json gives node_id, node_name, running, paused,\n"
-         "role, term, upstream, last_primary_contact_ms, fenced.",
+         "role, term, upstream, last_primary_contact_ms, fenced, lease_timeout_ms, lease_mismatch.\n"
+         "A warning under the table names the nodes when their [failover] lease_timeout differs.",
          nullptr,
          [](Invocation& in) {
              print(render_daemons(daemon_status(in.config(), in.globals()), in.globals().format));

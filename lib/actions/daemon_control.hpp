@@ -1,6 +1,7 @@
 #pragma once
 // pgha daemon status | pause | unpause: talk to every node's pghad over HTTP,
-// all nodes at once, each bounded by a short timeout.
+// all nodes at once, each bounded by a short timeout. Returns what they said;
+// output/render.hpp shows it.
 #include <chrono>
 #include <optional>
 #include <string>
@@ -42,7 +43,5 @@ struct PauseOutcome {
 
 // Signed POST /peer/pause to every daemon; needs [daemon] secret_file.
 PauseOutcome set_paused(const Config& config, const GlobalOptions& options, bool paused);
-
-std::string render_daemons(const std::vector<DaemonView>& views, OutputFormat format);
 
 }  // namespace pgha

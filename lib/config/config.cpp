@@ -1,5 +1,6 @@
-// The settings table drives parsing, type checks, validation and unknown-key
-// detection. toml++ is used only in this file.
+// The settings table drives parsing, type checks, validation, unknown-key
+// detection, the reload diff and classes (config/reload.cpp) and the sample
+// config's check (tests/unit/test_config_sample.cpp). toml++ is used only here.
 #include "config/config.hpp"
 
 #include <fmt/format.h>
@@ -21,21 +22,31 @@ namespace {
 
 using Problem = std::optional<std::string>;  // nullopt = value accepted
 using Apply = std::function<Problem(const toml::node&, Config&)>;
-using Show = std::function<std::string(const Config&)>;  // the value as a reload report shows it
 
+// A row of the table: what the rest of pgha may know (SettingInfo), and the
+// parser that only this file, the only user of toml++, may see.
 struct Setting {
-    std::string key;  // dotted path
-    bool required;
+    SettingInfo info;
     Apply apply;
-    Show show;
+};
+
+// How one type of value is parsed, shown and copied.
+struct Kind {
+    Apply apply;
+    SettingInfo::Show show;
+    SettingInfo::Copy copy;
 };
 
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
 template <typename Get>
-Setting string_setting(std::string key, Get get, bool required = false,
-                       std::vector<std::string> choices = {}) {
-    return {std::move(key), required, [get, choices](const toml::node& node, Config& config) -> Problem {
+SettingInfo::Copy copier(Get get) {
+    return [get](const Config& from, Config& to) { get(to) = get(from); };
+}
+
+template <typename Get>
+Kind text(Get get, std::vector<std::string> choices = {}) {
+    return {[get, choices](const toml::node& node, Config& config) -> Problem {
                 auto value = node.value<std::string>();
                 if (!node.is_string() || !value) return "must be a string";
                 if (!choices.empty() && std::find(choices.begin(), choices.end(), *value) == choices.end())
@@ -43,12 +54,12 @@ Setting string_setting(std::string key, Get get, bool required = false,
                 get(config) = *value;
                 return std::nullopt;
             },
-            [get](const Config& c) { return quoted(get(c)); }};
+            [get](const Config& c) { return quoted(get(c)); }, copier(get)};
 }
 
 template <typename Get>
-Setting integer_setting(std::string key, Get get, std::int64_t minimum, bool required = false) {
-    return {std::move(key), required, [get, minimum](const toml::node& node, Config& config) -> Problem {
+Kind integer(Get get, std::int64_t minimum) {
+    return {[get, minimum](const toml::node& node, Config& config) -> Problem {
                 if (!node.is_integer()) return "must be an integer";
                 auto value = *node.value<std::int64_t>();
                 if (value < minimum || value > std::numeric_limits<int>::max())
@@ -56,22 +67,22 @@ Setting integer_setting(std::string key, Get get, std::int64_t minimum, bool req
                 get(config) = static_cast<int>(value);
                 return std::nullopt;
             },
-            [get](const Config& c) { return std::to_string(get(c)); }};
+            [get](const Config& c) { return std::to_string(get(c)); }, copier(get)};
 }
 
 template <typename Get>
-Setting boolean_setting(std::string key, Get get) {
-    return {std::move(key), false, [get](const toml::node& node, Config& config) -> Problem {
+Kind boolean(Get get) {
+    return {[get](const toml::node& node, Config& config) -> Problem {
                 if (!node.is_boolean()) return "must be true or false";
                 get(config) = *node.value<bool>();
                 return std::nullopt;
             },
-            [get](const Config& c) { return std::string(get(c) ? "true" : "false"); }};
+            [get](const Config& c) { return std::string(get(c) ? "true" : "false"); }, copier(get)};
 }
 
 template <typename Get>
-Setting duration_setting(std::string key, Get get) {
-    return {std::move(key), false, [get](const toml::node& node, Config& config) -> Problem {
+Kind duration(Get get) {
+    return {[get](const toml::node& node, Config& config) -> Problem {
                 auto text = node.value<std::string>();
                 std::optional<Millis> value;
                 if (node.is_string() && text) value = parse_duration(*text);
@@ -81,12 +92,12 @@ Setting duration_setting(std::string key, Get get) {
                 get(config) = *value;
                 return std::nullopt;
             },
-            [get](const Config& c) { return quoted(format_duration(get(c))); }};
+            [get](const Config& c) { return quoted(format_duration(get(c))); }, copier(get)};
 }
 
 template <typename Get>
-Setting size_setting(std::string key, Get get) {
-    return {std::move(key), false, [get](const toml::node& node, Config& config) -> Problem {
+Kind size(Get get) {
+    return {[get](const toml::node& node, Config& config) -> Problem {
                 auto text = node.value<std::string>();
                 std::optional<std::uint64_t> value;
                 if (node.is_string() && text) value = parse_size(*text);
@@ -95,12 +106,12 @@ Setting size_setting(std::string key, Get get) {
                 get(config) = *value;
                 return std::nullopt;
             },
-            [get](const Config& c) { return quoted(format_size(get(c))); }};
+            [get](const Config& c) { return quoted(format_size(get(c))); }, copier(get)};
 }
 
 template <typename Get>
-Setting string_list_setting(std::string key, Get get) {
-    return {std::move(key), false, [get](const toml::node& node, Config& config) -> Problem {
+Kind text_list(Get get) {
+    return {[get](const toml::node& node, Config& config) -> Problem {
                 const auto* array = node.as_array();
                 if (!array) return "must be an array of strings";
                 std::vector<std::string> values;
@@ -112,60 +123,83 @@ Setting string_list_setting(std::string key, Get get) {
                 get(config) = std::move(values);
                 return std::nullopt;
             },
-            [get](const Config& c) { return fmt::format("[{}]", fmt::join(get(c), ", ")); }};
+            [get](const Config& c) { return fmt::format("[{}]", fmt::join(get(c), ", ")); }, copier(get)};
 }
 
-Problem validate_conninfo(const toml::node& node, Config& config) {
-    auto value = node.value<std::string>();
-    if (!node.is_string() || !value) return "must be a string";
-    if (auto problem = pg::conninfo_problem(*value)) return "is not a valid libpq connection string: " + *problem;
-    config.conninfo = *value;
-    return std::nullopt;
+Kind conninfo() {
+    return {[](const toml::node& node, Config& config) -> Problem {
+                auto value = node.value<std::string>();
+                if (!node.is_string() || !value) return "must be a string";
+                if (auto problem = pg::conninfo_problem(*value))
+                    return "is not a valid libpq connection string: " + *problem;
+                config.conninfo = *value;
+                return std::nullopt;
+            },
+            [](const Config& c) { return quoted(pg::redact_conninfo(c.conninfo)); },
+            [](const Config& from, Config& to) { to.conninfo = from.conninfo; }};
+}
+
+Setting row(std::string key, std::string default_text, ReloadClass reload, Kind kind) {
+    return {{std::move(key), false, std::move(default_text), reload, std::move(kind.show), std::move(kind.copy)},
+            std::move(kind.apply)};
+}
+
+Setting required(std::string key, std::string example, ReloadClass reload, Kind kind) {
+    auto setting = row(std::move(key), std::move(example), reload, std::move(kind));
+    setting.info.required = true;
+    return setting;
 }
 
 #define FIELD(path) [](auto& c) -> auto& { return c.path; }
 
+// The order is conf/pgha.toml.sample's. Defaults are written as the sample
+// writes them; a unit test checks them against Config's initializers and the sample.
 const std::vector<Setting>& settings() {
+    using enum ReloadClass;
     static const std::vector<Setting> table = {
-        integer_setting("node_id", FIELD(node_id), 1, true),
-        string_setting("node_name", FIELD(node_name), true),
-        Setting{"conninfo", true, validate_conninfo,
-                [](const Config& c) { return quoted(pg::redact_conninfo(c.conninfo)); }},
-        string_setting("data_directory", FIELD(data_directory), true),
-        string_setting("pg_bindir", FIELD(pg_bindir)),
-        string_setting("location", FIELD(location)),
-        integer_setting("priority", FIELD(priority), 0),
-        string_setting("replication_user", FIELD(replication_user)),
-        boolean_setting("use_replication_slots", FIELD(use_replication_slots)),
+        // key, default (for a required key: the sample's example), reload class, type
+        required("node_id", "1", identity, integer(FIELD(node_id), 1)),
+        required("node_name", R"("node1")", identity, text(FIELD(node_name))),
+        required("conninfo", R"("host=db1 port=5432 user=pgha dbname=pgha connect_timeout=2")", reloadable,
+                 conninfo()),
+        required("data_directory", R"("/var/lib/postgresql/15/main")", reloadable, text(FIELD(data_directory))),
+        row("pg_bindir", R"("")", reloadable, text(FIELD(pg_bindir))),
+        row("location", R"("default")", reloadable, text(FIELD(location))),
+        row("priority", "100", reloadable, integer(FIELD(priority), 0)),
+        row("replication_user", R"("")", reloadable, text(FIELD(replication_user))),
+        row("use_replication_slots", "true", reloadable, boolean(FIELD(use_replication_slots))),
 
-        string_setting("failover.mode", FIELD(failover.mode), false, {"automatic", "manual"}),
-        duration_setting("failover.monitor_interval", FIELD(failover.monitor_interval)),
-        integer_setting("failover.reconnect_attempts", FIELD(failover.reconnect_attempts), 0),
-        duration_setting("failover.reconnect_interval", FIELD(failover.reconnect_interval)),
-        duration_setting("failover.lease_timeout", FIELD(failover.lease_timeout)),
-        size_setting("failover.maximum_lag_on_failover", FIELD(failover.maximum_lag_on_failover)),
+        row("failover.mode", R"("automatic")", reloadable, text(FIELD(failover.mode), {"automatic", "manual"})),
+        row("failover.monitor_interval", R"("1s")", reloadable, duration(FIELD(failover.monitor_interval))),
+        row("failover.reconnect_attempts", "3", reloadable, integer(FIELD(failover.reconnect_attempts), 0)),
+        row("failover.reconnect_interval", R"("1s")", reloadable, duration(FIELD(failover.reconnect_interval))),
+        row("failover.lease_timeout", R"("10s")", reloadable, duration(FIELD(failover.lease_timeout))),
+        row("failover.maximum_lag_on_failover", R"("16MB")", reloadable,
+            size(FIELD(failover.maximum_lag_on_failover))),
 
-        string_setting("fencing.mode", FIELD(fencing.mode), false, {"quorum", "ping", "off"}),
-        string_list_setting("fencing.ping_targets", FIELD(fencing.ping_targets)),
-        string_setting("fencing.command", FIELD(fencing.command)),
-        boolean_setting("fencing.auto_rejoin", FIELD(fencing.auto_rejoin)),
+        row("fencing.mode", R"("quorum")", reloadable, text(FIELD(fencing.mode), {"quorum", "ping", "off"})),
+        row("fencing.ping_targets", "[]", reloadable, text_list(FIELD(fencing.ping_targets))),
+        row("fencing.command", R"("")", reloadable, text(FIELD(fencing.command))),
+        row("fencing.auto_rejoin", "true", reloadable, boolean(FIELD(fencing.auto_rejoin))),
 
-        string_setting("events.command", FIELD(events.command)),
-        string_list_setting("events.include", FIELD(events.include)),
-        duration_setting("events.timeout", FIELD(events.timeout)),
+        row("events.command", R"("")", reloadable, text(FIELD(events.command))),
+        row("events.include", "[]", reloadable, text_list(FIELD(events.include))),
+        row("events.timeout", R"("30s")", reloadable, duration(FIELD(events.timeout))),
 
-        string_setting("service.start_command", FIELD(service.start_command)),
-        string_setting("service.stop_command", FIELD(service.stop_command)),
-        string_setting("service.restart_command", FIELD(service.restart_command)),
-        string_setting("service.reload_command", FIELD(service.reload_command)),
+        row("service.start_command", R"("")", reloadable, text(FIELD(service.start_command))),
+        row("service.stop_command", R"("")", reloadable, text(FIELD(service.stop_command))),
+        row("service.restart_command", R"("")", reloadable, text(FIELD(service.restart_command))),
+        row("service.reload_command", R"("")", reloadable, text(FIELD(service.reload_command))),
 
-        string_setting("daemon.listen", FIELD(daemon.listen)),
-        string_setting("daemon.secret_file", FIELD(daemon.secret_file)),
-        string_setting("daemon.state_dir", FIELD(daemon.state_dir)),
-        string_setting("daemon.log_level", FIELD(daemon.log_level), false,
-                       {"debug", "info", "notice", "warning", "error"}),
-        string_setting("daemon.log_file", FIELD(daemon.log_file)),
-        duration_setting("daemon.history_interval", FIELD(daemon.history_interval)),
+        // What is bound or opened at start (the HTTP socket, the vote records,
+        // the log file's path) keeps its running value until pghad restarts.
+        row("daemon.listen", R"("127.0.0.1:8008")", restart, text(FIELD(daemon.listen))),
+        row("daemon.secret_file", R"("")", reloadable, text(FIELD(daemon.secret_file))),
+        row("daemon.state_dir", R"("/var/lib/pgha")", restart, text(FIELD(daemon.state_dir))),
+        row("daemon.log_level", R"("info")", reloadable,
+            text(FIELD(daemon.log_level), {"debug", "info", "notice", "warning", "error"})),
+        row("daemon.log_file", R"("")", restart, text(FIELD(daemon.log_file))),
+        row("daemon.history_interval", R"("10s")", reloadable, duration(FIELD(daemon.history_interval))),
     };
     return table;
 }
@@ -174,14 +208,14 @@ const std::vector<Setting>& settings() {
 
 const Setting* find_setting(const std::string& key) {
     for (const auto& setting : settings())
-        if (setting.key == key) return &setting;
+        if (setting.info.key == key) return &setting;
     return nullptr;
 }
 
 bool is_section(const std::string& key) {
     auto prefix = key + ".";
     for (const auto& setting : settings())
-        if (setting.key.starts_with(prefix)) return true;
+        if (setting.info.key.starts_with(prefix)) return true;
     return false;
 }
 
@@ -232,15 +266,24 @@ private:
 
 }  // namespace
 
+const std::vector<SettingInfo>& config_settings() {
+    static const std::vector<SettingInfo> infos = [] {
+        std::vector<SettingInfo> out;
+        for (const auto& setting : settings()) out.push_back(setting.info);
+        return out;
+    }();
+    return infos;
+}
+
 std::vector<std::string> config_keys() {
     std::vector<std::string> keys;
-    for (const auto& setting : settings()) keys.push_back(setting.key);
+    for (const auto& setting : settings()) keys.push_back(setting.info.key);
     return keys;
 }
 
 std::vector<std::string> config_changes(const Config& before, const Config& after) {
     std::vector<std::string> changes;
-    for (const auto& setting : settings()) {
+    for (const auto& setting : config_settings()) {
         auto old_value = setting.show(before);
         auto new_value = setting.show(after);
         if (old_value != new_value) changes.push_back(fmt::format("{}: {} -> {}", setting.key, old_value, new_value));
@@ -265,9 +308,9 @@ Config parse_config(const std::string& text, const std::string& source_path) {
     std::vector<std::string> seen;
     checker.walk(table, "", config, seen);
     for (const auto& setting : settings()) {
-        if (setting.required && std::find(seen.begin(), seen.end(), setting.key) == seen.end())
-            checker.problem(std::nullopt, setting.key, "missing required key",
-                            fmt::format("add {} = ... to the file", setting.key));
+        if (setting.info.required && std::find(seen.begin(), seen.end(), setting.info.key) == seen.end())
+            checker.problem(std::nullopt, setting.info.key, "missing required key",
+                            fmt::format("add {} = ... to the file", setting.info.key));
     }
     if (config.node_name.empty() && std::find(seen.begin(), seen.end(), "node_name") != seen.end())
         checker.problem(table["node_name"].node()->source().begin.line, "node_name", "must not be empty");

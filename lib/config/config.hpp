@@ -1,7 +1,9 @@
 #pragma once
 // The per-node configuration file (DESIGN.md section 4). Values here are parsed
-// and validated; defaults are the member initializers.
+// and validated; defaults are the member initializers (the settings table
+// writes them as text too, and a unit test keeps the two and the sample equal).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,31 @@ struct Config {
 // wrong types, bad durations or sizes, missing required keys.
 Config load_config(const std::string& path);
 Config parse_config(const std::string& text, const std::string& source_path);
+
+// How a running pghad takes a changed setting on SIGHUP (config/reload.hpp).
+enum class ReloadClass {
+    reloadable,  // the new value applies from the next tick
+    restart,     // bound or opened at start: the running value stays until pghad restarts
+    identity,    // who this node is: a reload that changes it is refused as a whole
+};
+
+// One row of the settings table, without its TOML parser.
+struct SettingInfo {
+    using Show = std::function<std::string(const Config&)>;
+    using Copy = std::function<void(const Config& from, Config& to)>;
+
+    std::string key;  // dotted: "failover.lease_timeout"
+    bool required = false;
+    // TOML, as conf/pgha.toml.sample writes it ("\"10s\"", "100", "[]");
+    // for a required key, which has no default, the sample's example.
+    std::string default_text;
+    ReloadClass reload = ReloadClass::reloadable;
+    Show show;  // the value as reload reports show it (conninfo passwords removed)
+    Copy copy;  // sets this setting of `to` to its value in `from`
+};
+
+// Every setting, in table order (which is the sample's order).
+const std::vector<SettingInfo>& config_settings();
 
 // Every valid key, dotted ("failover.lease_timeout"), in table order.
 std::vector<std::string> config_keys();

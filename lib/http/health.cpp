@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/units.hpp"
+#include "protocol/daemon_status_json.hpp"
 
 namespace pgha {
 namespace {
@@ -62,7 +63,7 @@ void add_health_routes(Router& router, std::function<DaemonStatus()> current) {
     router.add("GET", "/status", [current](const HttpRequest&) {
         HttpResponse response;
         response.content_type = "application/json";
-        response.body = render_status_json(current()) + "\n";
+        response.body = encode_status_json(current()) + "\n";
         return response;
     });
     router.add("GET", "/metrics", [current](const HttpRequest&) {

@@ -3,7 +3,7 @@
 //   GET /health   200 when PostgreSQL is up, else 503
 //   GET /primary  200 only on a writable, unfenced primary, else 503
 //   GET /replica  200 only on a streaming standby; ?lag=16MB also bounds the lag
-//   GET /status   JSON
+//   GET /status   JSON (protocol/daemon_status_json.hpp)
 //   GET /metrics  Prometheus text format 0.0.4
 // Pure: the daemon passes a function that returns its current status.
 #include <functional>
@@ -28,7 +28,6 @@ HealthCheck check_primary(const DaemonStatus& status);
 // Throws BadRequest when the lag parameter is not a size ("16MB", "512kB", "0").
 HealthCheck check_replica(const DaemonStatus& status, const std::map<std::string, std::string>& query);
 
-std::string render_status_json(const DaemonStatus& status);
 std::string render_metrics(const DaemonStatus& status);
 
 // Prometheus label value escaping: backslash, double quote and newline.

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/lsn.hpp"
-#include "output/json_fields.hpp"
+#include "protocol/json_fields.hpp"
 #include "output/table.hpp"
 #include "pg/conninfo.hpp"
 

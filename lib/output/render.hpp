@@ -1,12 +1,14 @@
 #pragma once
 // The machine and human forms of command results (DESIGN.md section 3). Field
 // names here are a contract: scripts depend on them.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actions/check.hpp"
 #include "actions/cluster_matrix.hpp"
 #include "actions/cluster_show.hpp"
+#include "actions/daemon_control.hpp"
 #include "actions/node_check.hpp"
 #include "actions/node_status.hpp"
 #include "actions/options.hpp"
@@ -17,6 +19,13 @@ namespace pgha {
 std::string render_cluster(const std::vector<NodeView>& views, OutputFormat format);
 std::string render_events(const std::vector<Event>& events, OutputFormat format);
 std::string render_checks(const Checks& checks, OutputFormat format);
+
+// daemon status: one row per node's daemon. Under the table, a WARNING line
+// for each daemon that did not answer and lease_mismatch_warning's line.
+std::string render_daemons(const std::vector<DaemonView>& views, OutputFormat format);
+// One WARNING line when the running daemons promise different lease timeouts,
+// or any of them reports peers that do; nullopt when they agree.
+std::optional<std::string> lease_mismatch_warning(const std::vector<DaemonView>& views);
 
 // node status: "key: value" lines; --csv "key,value" rows; --json one object.
 std::string render_node_status(const NodeStatus& status, OutputFormat format);

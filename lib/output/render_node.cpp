@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/lsn.hpp"
-#include "output/json_fields.hpp"
+#include "protocol/json_fields.hpp"
 #include "output/render.hpp"
 #include "output/table.hpp"
 

@@ -28,6 +28,10 @@ struct DaemonStatus {
     std::uint64_t failovers = 0;      // promotions this daemon performed
     std::uint64_t hook_failures = 0;  // event and fencing hooks that failed
     std::string last_decision;        // one sentence: what the daemon decided last tick and why
+    std::int64_t lease_timeout_ms = 0;  // this node's [failover] lease_timeout; 0 = not reported
+    // Empty, or which voters promise other leases than this node's, as one
+    // sentence: "node 2 promises 3000 ms, node 3 promises 10000 ms".
+    std::string lease_mismatch;
 };
 
 }  // namespace pgha

@@ -121,6 +121,9 @@ class DaemonTest(LabTestCase):
         self.assertEqual(len(rows), 3, rows)
         roles = {r["node_name"]: r["role"] for r in rows}
         self.assertEqual(roles, {"node1": "primary", "node2": "standby", "node3": "standby"})
+        for key in ("lease_timeout_ms", "lease_mismatch"):
+            self.assertIn(key, rows[0], "daemon status --json carries the lease settings")
+            self.assertIn(key, json.loads(http(self.lab.node(1), "/status")[1]), "/status carries them too")
         r = self.pgha(1, "daemon", "pause")
         self.assertEqual(r.returncode, 0, describe(r))
         rows = load_json(self, self.pgha(3, "daemon", "status", "--json"))

@@ -1,5 +1,7 @@
 #pragma once
-// Helpers shared by the JSON renderers (only output/*.cpp include nlohmann).
+// Helpers for the JSON that pgha serves (/status) and prints (--json): absent
+// values are null, never a made-up 0 or "". Header-only, nlohmann only; kept
+// in protocol, below http, actions and output, so that all of them can use it.
 #include <nlohmann/json.hpp>
 
 #include <optional>

@@ -127,7 +127,7 @@ void Core::next_tick(Effects& fx, TimePoint now) {
     auto delay = settings_.monitor_interval;
     if (next_tick_sooner_) delay = std::min(delay, *next_tick_sooner_);
     next_tick_sooner_.reset();
-    if (lease_ && (status_.writable || promoting_term_)) {
+    if (lease_) {
         auto until_margin = lease_->expires_at() - election::lease_margin(lease_->granted_for()) - now;
         delay = std::min(delay, std::chrono::duration_cast<Millis>(until_margin) + Millis(1));
     }
@@ -143,8 +143,8 @@ Effects Core::on_tick(TimePoint now) {
     // promotion was still running, fences before anything else: its
     // PostgreSQL may already be taking writes. In ping mode only an answer of
     // a ping target that is still fresh lets it run on (primary_round pings).
-    if ((status_.writable || promoting_term_) && !status_.fenced && !action_busy_ && lease_ &&
-        (quorum_lease_lost(now) || ping_went_stale(now))) {
+    // (A node holds a lease only while it is, or is becoming, primary.)
+    if (lease_ && !status_.fenced && !action_busy_ && (quorum_lease_lost(now) || ping_went_stale(now))) {
         fence_lost_lease(fx, now);
         next_tick(fx, now);
         return fx;

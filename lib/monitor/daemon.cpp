@@ -8,12 +8,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <tuple>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "config/reload.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "decision/core.hpp"
@@ -252,6 +251,8 @@ struct Daemon::Impl {
         status.failovers = s.failovers;
         status.last_decision = s.last_decision;
         status.hook_failures = hook_failure_count();
+        status.lease_timeout_ms = config.failover.lease_timeout.count();
+        status.lease_mismatch = s.lease_mismatch;
         const auto& local = facts.local;
         status.streaming = local.reachable && local.in_recovery && local.streaming;
         auto replayed = local.replay_lsn ? local.replay_lsn : local.lsn;
@@ -286,24 +287,16 @@ void Daemon::stop() {
 }
 
 void Daemon::reload(Config config, std::string secret) {
-    auto& running = impl_->config;
-    if (config.node_id != running.node_id || config.node_name != running.node_name)
-        return log::warning("reload refused, keeping the old configuration: node_id/node_name changed ({} \"{}\" -> "
-                            "{} \"{}\"); a node's identity changes only with a restart of pghad",
-                            running.node_id, running.node_name, config.node_id, config.node_name);
-    // What is bound or open at start keeps its running value until a restart.
-    for (auto [key, kept, wanted] : {std::tuple{"daemon.listen", &running.daemon.listen, &config.daemon.listen},
-                                     std::tuple{"daemon.state_dir", &running.daemon.state_dir, &config.daemon.state_dir},
-                                     std::tuple{"daemon.log_file", &running.daemon.log_file, &config.daemon.log_file}})
-        if (*kept != *wanted) {
-            log::warning("{} changed to \"{}\": takes effect when pghad restarts", key, *wanted);
-            *wanted = *kept;
-        }
-    auto changes = config_changes(running, config);
+    // The settings table decides: identity changes are refused, what is
+    // bound or open at start keeps its running value until a restart.
+    auto plan = plan_reload(impl_->config, std::move(config));
+    if (plan.refused) return log::warning("{}", plan.refusal);
+    for (const auto& warning : plan.restart_warnings) log::warning("{}", warning);
+    auto changes = std::move(plan.changes);
     bool secret_changed = secret != impl_->secret;
     impl_->router.set_secret(secret);
     impl_->secret = std::move(secret);
-    impl_->config = std::move(config);
+    impl_->config = std::move(plan.config);
     impl_->core.on_reload(core_settings(impl_->config));
     if (secret_changed) changes.push_back("the cluster secret (daemon.secret_file contents) changed");
     if (changes.empty()) return log::info("configuration reloaded: nothing changed");

@@ -57,6 +57,7 @@ void World::setup() {
     auto topology = topologies[uniform(0, std::size(topologies) - 1)];
     n_ = topology.data + (topology.witness ? 1 : 0);
     ping_topology_ = n_ == 2;  // two voters: fencing.mode = "ping", the explicit opt-in
+    result_.ping_mode = ping_topology_;
     fencing_off_ = !ping_topology_ && chance() < 0.05;
     static constexpr double losses[] = {0, 0, 0.01, 0.05};
     static constexpr Time delays[] = {5, 20, 100, 300};

@@ -125,6 +125,7 @@ private:
     void try_unfence(Effects& fx, std::int64_t led);
     void ask_for_lease_back(Effects& fx, std::int64_t led, TimePoint now);
     void lease_back_answered(Effects& fx, const PendingCall& call, TimePoint now);
+    void unfence_promoted(Effects& fx, const JobResult& result, TimePoint now);
     void unfence_failed(Effects& fx, const std::string& why, TimePoint now);
 
     // core_standby.cpp

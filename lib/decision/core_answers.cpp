@@ -91,12 +91,7 @@ void Core::job_finished(Effects& fx, const PendingJob& pending, const JobResult&
         if (result.failure) return unfence_failed(fx, *result.failure, now);
         return ask_for_lease_back(fx, job.term, now);
     case JobKind::stop_after_failed_unfence: return unfence_failed(fx, job.reason, now);
-    case JobKind::promote_unfenced:
-        if (!result.ok) return unfence_failed(fx, "the promotion did not finish in time", now);
-        action_done();
-        status_.fenced = false;
-        status_.fence_reason.clear();
-        return;
+    case JobKind::promote_unfenced: return unfence_promoted(fx, result, now);
     case JobKind::check_ping:
         if (!pending.snapshot) return ping_answered_as_primary(fx, result, now);
         {

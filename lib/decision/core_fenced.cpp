@@ -121,6 +121,26 @@ void Core::lease_back_answered(Effects& fx, const PendingCall& call, TimePoint n
     run_job(fx, std::move(job));
 }
 
+// The server runs as primary from now on, within the lease the quorum round
+// granted: held at once, so that it fences at its margin like any primary.
+void Core::unfence_promoted(Effects& fx, const JobResult& result, TimePoint now) {
+    Job event;
+    event.kind = JobKind::record_event;
+    event.event = "fencing_lifted";
+    event.successful = result.ok;
+    event.details = fmt::format("no newer primary was elected after \"{}\"; {}", status_.fence_reason,
+                                result.ok ? "PostgreSQL replayed its WAL in recovery and was promoted within a "
+                                            "lease a quorum granted again"
+                                          : "unfencing failed: " + result.failure.value_or("?"));
+    run_job(fx, std::move(event));
+    if (!result.ok) return unfence_failed(fx, "the promotion did not finish in time", now);
+    action_done();
+    status_.fenced = false;
+    status_.fence_reason.clear();
+    if (won_) lease_.emplace(voters(), settings_.lease_timeout, won_->asked_at, won_->promised);
+    won_.reset();
+}
+
 void Core::unfence_failed(Effects& fx, const std::string& why, TimePoint now) {
     action_done();
     next_unfence_attempt_ = now + std::max(Millis(10'000), 10 * settings_.monitor_interval);

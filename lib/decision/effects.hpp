@@ -43,7 +43,7 @@ enum class JobKind {
     rejoin,                     // rejoin the primary `target` as a standby
     start_in_recovery,          // unfence step 1; result: failure or none
     stop_after_failed_unfence,  // unfence: the quorum round failed
-    promote_unfenced,           // unfence step 2, before `deadline`; result: ok
+    promote_unfenced,           // unfence step 2, before `deadline`; result: ok, or the failure
     record_event,               // record `event` (no answer expected)
     check_ping,                 // the ping targets; result: answered, detail
 };
@@ -63,7 +63,7 @@ struct Job {
 
 struct JobResult {
     bool ok = true;
-    std::optional<std::string> failure;  // start_in_recovery: why it did not replay
+    std::optional<std::string> failure;  // start_in_recovery, promote_unfenced: what went wrong
     bool answered = false;               // check_ping: a target answered
     std::string detail;                  // check_ping: which, or why none did
 };

@@ -20,7 +20,10 @@ decision::JobResult run_core_job(const Config& config, const decision::Job& job,
         break;
     case JobKind::start_in_recovery: result.failure = start_in_recovery(config, Millis(600'000)); break;
     case JobKind::stop_after_failed_unfence: stop_after_failed_unfence(config); break;
-    case JobKind::promote_unfenced: result.ok = promote_unfenced(config, job.reason, job.deadline); break;
+    case JobKind::promote_unfenced:
+        result.failure = promote_unfenced(config, job.deadline);
+        result.ok = !result.failure;
+        break;
     case JobKind::record_event: record_daemon_event(config, job.event, job.successful, job.details); break;
     case JobKind::check_ping: {
         auto outcome = check_ping_targets(config.fencing.ping_targets, Millis(1000));

@@ -73,7 +73,7 @@ std::optional<std::string> start_in_recovery(const Config& config, std::chrono::
     return why;
 }
 
-bool promote_unfenced(const Config& config, const std::string& fence_reason, SteadyClock::time_point deadline) {
+std::optional<std::string> promote_unfenced(const Config& config, SteadyClock::time_point deadline) {
     std::string failure;
     try {
         auto local = pg::Connection::open(config.conninfo, {std::chrono::seconds(2)});
@@ -86,13 +86,9 @@ bool promote_unfenced(const Config& config, const std::string& fence_reason, Ste
     } catch (const Error& error) {
         failure = error.what();
     }
-    if (!failure.empty()) stop_now(config, failure);
-    record_daemon_event(config, "fencing_lifted", failure.empty(),
-                        fmt::format("no newer primary was elected after \"{}\"; {}", fence_reason,
-                                    failure.empty() ? "PostgreSQL replayed its WAL in recovery and was promoted "
-                                                      "within a lease a quorum granted again"
-                                                    : "unfencing failed: " + failure));
-    return failure.empty();
+    if (failure.empty()) return std::nullopt;
+    stop_now(config, failure);
+    return failure;
 }
 
 void stop_after_failed_unfence(const Config& config) {

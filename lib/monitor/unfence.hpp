@@ -17,12 +17,12 @@ namespace pgha {
 // stopped again.
 std::optional<std::string> start_in_recovery(const Config& config, std::chrono::milliseconds replay_timeout);
 
-// Step 2, once a quorum acknowledged this node's term: promotes the server;
-// records `fencing_lifted`. If it is not writable before
-// `deadline` (the new lease's end less its margin) it is stopped at once.
-// True when it runs as primary.
-bool promote_unfenced(const Config& config, const std::string& fence_reason,
-                      std::chrono::steady_clock::time_point deadline);
+// Step 2, once a quorum acknowledged this node's term: promotes the server.
+// If it is not writable before `deadline` (the new lease's end less its
+// margin) it is stopped at once. Nullopt when it runs as primary, else why
+// not. It returns as soon as pg_promote does: the lease that protects it is
+// held by the daemon from then on (the event is recorded separately).
+std::optional<std::string> promote_unfenced(const Config& config, std::chrono::steady_clock::time_point deadline);
 
 // After step 1, when the quorum round failed: stops the server again.
 void stop_after_failed_unfence(const Config& config);

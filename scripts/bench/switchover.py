@@ -42,19 +42,19 @@ class TimedWriter(Writer):
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
-        self.acked_at = []
+        self.ack_times = []  # the base class's acked_at maps write ids to times
         self._lock = threading.Lock()
 
     def write_one(self):
         ok = super().write_one()
         if ok:
             with self._lock:
-                self.acked_at.append(time.monotonic())
+                self.ack_times.append(time.monotonic())
         return ok
 
     def longest_gap(self, start, end):
         with self._lock:
-            times = list(self.acked_at)
+            times = list(self.ack_times)
         gaps = [b - a for a, b in zip(times, times[1:]) if b >= start and a <= end]
         return max(gaps) if gaps else float("nan")
 

@@ -214,7 +214,7 @@ void World::run_job(const Event& e) {
 // has replayed its own WAL (unfence_start); promote_unfenced runs pg_promote
 // with a wait of the whole seconds left before the deadline (unfence_promote;
 // a timed-out promotion may still land before the stop: unfence_promoted),
-// then a CHECKPOINT (unfence_checkpoint); a failure stops the server again
+// then the worker returns (unfence_checkpoint); a failure stops the server again
 // (unfence_stop, which carries the job's result).
 void World::run_unfence_job(Node& n, const Event& e) {
     const auto& job = e.core_job;
@@ -260,7 +260,7 @@ void World::run_unfence_job(Node& n, const Event& e) {
             ++result_.unfences_late;
             return stop_again("the promotion finished after the new lease's margin", failed, Time(uniform(50, 500)));
         }
-        return schedule_job(n, Job::unfence_checkpoint, Time(uniform(10, 1500)), job);
+        return schedule_job(n, Job::unfence_checkpoint, Time(uniform(1, 50)), job);  // the worker returns
     }
     case Job::unfence_promoted:  // a timed-out promotion lands before the immediate stop
         if (n.pg.up && n.pg.in_recovery) {
@@ -269,15 +269,18 @@ void World::run_unfence_job(Node& n, const Event& e) {
         }
         return;
     case Job::unfence_checkpoint:
-        if (!n.pg.up || n.pg.in_recovery) return stop_again("CHECKPOINT: the server went away", failed, Time(uniform(50, 500)));
+        if (!n.pg.up || n.pg.in_recovery) return stop_again("the server went away", failed, Time(uniform(50, 500)));
         ++result_.unfences;
         note(n.id, "fencing_lifted: PostgreSQL replayed its WAL in recovery and was promoted within a lease a "
                    "quorum granted again");
         return finish_job(n, job);
-    default: break;
+    default: return start_unfence_promotion(n, job);
     }
-    // The start of promote_unfenced: pg_promote(true, s) waits at most s =
-    // the whole seconds left before the deadline, at least 1; it takes `takes`.
+}
+
+// The start of promote_unfenced: pg_promote(true, s) waits at most s = the
+// whole seconds left before the deadline, at least 1; it takes `takes`.
+void World::start_unfence_promotion(Node& n, const decision::Job& job) {
     auto left = std::chrono::duration_cast<Millis>(job.deadline - local(n)).count();
     Time wait = std::max<Time>(1, left / 1000) * 1000;
     auto takes = Time(uniform(100, std::max<Time>(100, options_.unfence_promote_max.count())));

@@ -381,6 +381,11 @@ void World::crash_postgres(Node& n) {
 
 void World::final_heal() {
     heal();
+    for (int id = 1; id <= n_; ++id) {  // and the operator unpauses every daemon, once all are up
+        auto& x = node(id);
+        x.persisted.paused = false;
+        if (x.host_up && x.daemon && !x.daemon->frozen_until) x.daemon->core.on_pause(false);
+    }
     loss_ = 0;
     delay_max_ = 20;
     note(0, "final heal: network whole, every host up");
@@ -444,9 +449,6 @@ void World::sweep() {
 void World::check_invariants() {
     std::vector<int> holders;
     std::optional<Time> last_lost;
-    std::string writable_servers;
-    int writable = 0;
-    std::vector<std::pair<int, bool>> servers;  // writable: (timeline, cannot be fenced); the newest last
     for (int id = 1; id <= n_; ++id) {
         auto& x = nodes_[id];
         const auto* core = x.daemon ? &x.daemon->core : nullptr;
@@ -463,16 +465,6 @@ void World::check_invariants() {
         x.holding = holds;
         if (holds) x.daemon->woke_late = false;  // it holds a lease again: no excuse
         if (holds) holders.push_back(id);
-        if (!x.witness && x.host_up && x.pg.up && !x.pg.in_recovery) {
-            ++writable;
-            // What no lease can stop: a daemon that does not run (frozen, or
-            // woken past its lease and still stopping it), or fencing.mode = "off".
-            bool cannot_fence = (x.daemon && (x.daemon->frozen_until || x.daemon->woke_late)) ||
-                                x.settings.fencing_mode == decision::FencingMode::off;
-            servers.emplace_back(x.pg.timeline, cannot_fence);
-            writable_servers += fmt::format("{}node {}{}", writable_servers.empty() ? "" : ", ", id,
-                                            cannot_fence ? " (cannot fence)" : "");
-        }
     }
     if (holders.size() >= 2) {
         std::string who;
@@ -493,10 +485,29 @@ void World::check_invariants() {
         if (gap_since_) result_.gaps_without_primary.push_back(Millis(now_ - *gap_since_));
         gap_since_.reset();
     }
-    // Excused only when every server but the newest primary is one that cannot be fenced.
+    check_writable_servers();
+}
+
+// What clients see: at most one server accepts writes, unless every other
+// one cannot be fenced (measured apart).
+void World::check_writable_servers() {
+    std::string writable_servers;
+    std::vector<std::pair<int, bool>> servers;  // writable: (timeline, cannot be fenced); the newest last
+    for (int id = 1; id <= n_; ++id) {
+        const auto& x = nodes_[id];
+        if (x.witness || !x.host_up || !x.pg.up || x.pg.in_recovery) continue;
+        // What no lease can stop: a daemon that does not run (frozen, or
+        // woken past its lease and still stopping it), or fencing.mode = "off".
+        bool cannot_fence = (x.daemon && (x.daemon->frozen_until || x.daemon->woke_late)) ||
+                            x.settings.fencing_mode == decision::FencingMode::off;
+        servers.emplace_back(x.pg.timeline, cannot_fence);
+        writable_servers += fmt::format("{}node {}{}", writable_servers.empty() ? "" : ", ", id,
+                                        cannot_fence ? " (cannot fence)" : "");
+    }
     std::sort(servers.begin(), servers.end());
-    bool overlap = writable >= 2 && (servers[servers.size() - 2].first == servers.back().first ||
-                                     std::any_of(servers.begin(), servers.end() - 1, [](const auto& x) { return !x.second; }));
+    bool two = servers.size() >= 2;
+    bool overlap = two && (servers[servers.size() - 2].first == servers.back().first ||
+                           std::any_of(servers.begin(), servers.end() - 1, [](const auto& x) { return !x.second; }));
     if (overlap && !overlap_since_) {
         overlap_since_ = now_;
         violation(Invariant::one_writable_server, "PostgreSQL accepts writes on " + writable_servers);
@@ -505,7 +516,7 @@ void World::check_invariants() {
         result_.writable_overlap += Millis(now_ - *overlap_since_);
         overlap_since_.reset();
     }
-    bool unprotected_overlap = writable >= 2 && !overlap;
+    bool unprotected_overlap = two && !overlap;
     if (unprotected_overlap && !unprotected_since_) {
         unprotected_since_ = now_;
         note(0, "two writable servers, one that cannot be fenced: {}", writable_servers);

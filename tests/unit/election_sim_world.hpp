@@ -184,6 +184,7 @@ private:
     void final_heal();
     void sweep();
     void check_invariants();
+    void check_writable_servers();
     void violation(Invariant invariant, const std::string& what);
     std::uint64_t uniform(std::uint64_t lo, std::uint64_t hi);  // inclusive
     double chance();
@@ -221,6 +222,7 @@ private:
     void follow(Node& follower, Node& target, bool rewind_allowed);
     void run_job(const Event& e);
     void run_unfence_job(Node& n, const Event& e);
+    void start_unfence_promotion(Node& n, const decision::Job& job);
     void schedule_job(Node& n, Job step, Time delay, const decision::Job& job);
     void stop_postgres(Node& n, const char* why);
     void promote(Node& n, std::int64_t term);

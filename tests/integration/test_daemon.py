@@ -124,6 +124,11 @@ class DaemonTest(LabTestCase):
         for key in ("lease_timeout_ms", "lease_mismatch"):
             self.assertIn(key, rows[0], "daemon status --json carries the lease settings")
             self.assertIn(key, json.loads(http(self.lab.node(1), "/status")[1]), "/status carries them too")
+        self.assertEqual({r["lease_timeout_ms"] for r in rows}, {3000}, rows)  # every node runs FAST's 3 s
+        self.assertEqual([r["lease_mismatch"] for r in rows], [None, None, None], rows)
+        table = self.pgha(2, "daemon", "status")
+        self.assertIn("3s", table.stdout)
+        self.assertNotIn("lease_timeout differs", table.stdout + table.stderr)
         r = self.pgha(1, "daemon", "pause")
         self.assertEqual(r.returncode, 0, describe(r))
         rows = load_json(self, self.pgha(3, "daemon", "status", "--json"))

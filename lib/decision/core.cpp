@@ -149,6 +149,7 @@ Effects Core::on_tick(TimePoint now) {
         next_tick(fx, now);
         return fx;
     }
+    if (heartbeat_due(now)) heartbeat_round(fx, *lease_term_, now);
     if (tick_busy_) {
         next_tick(fx, now);
         return fx;

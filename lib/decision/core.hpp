@@ -107,6 +107,8 @@ private:
     // core_primary.cpp
     void primary_round(Effects& fx, TimePoint now);
     void start_lease(TimePoint now, std::int64_t term);
+    void heartbeat_round(Effects& fx, std::int64_t term, TimePoint now);
+    bool heartbeat_due(TimePoint now) const;
     void heartbeat_answered(Effects& fx, const PendingCall& call, int peer, const peer::Reply& reply, TimePoint now);
     void note_promise(Effects& fx, int peer, Millis promise);
     void release_lease(Effects& fx, TimePoint now);
@@ -172,6 +174,8 @@ private:
     std::optional<Millis> next_tick_sooner_;  // a deadline before the next regular tick (failure threshold, lease)
     std::optional<std::int64_t> led_term_;
     std::optional<std::int64_t> promoting_term_;  // won, its promotion job still running
+    std::optional<std::int64_t> lease_term_;      // the term the lease's rounds are sent in
+    TimePoint last_round_sent_{};
     std::uint64_t round_ = 0;
     struct Won {
         std::int64_t term = 0;

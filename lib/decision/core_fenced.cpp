@@ -137,7 +137,11 @@ void Core::unfence_promoted(Effects& fx, const JobResult& result, TimePoint now)
     action_done();
     status_.fenced = false;
     status_.fence_reason.clear();
-    if (won_) lease_.emplace(voters(), settings_.lease_timeout, won_->asked_at, won_->promised);
+    if (won_) {
+        lease_.emplace(voters(), settings_.lease_timeout, won_->asked_at, won_->promised);
+        lease_term_ = won_->term;
+        last_round_sent_ = won_->asked_at;
+    }
     won_.reset();
 }
 

@@ -28,7 +28,18 @@ void Core::primary_round(Effects& fx, TimePoint now) {
     if (voter_.record().term > term)
         return fence(fx, fmt::format("term {} is newer than the term {} I lead", voter_.record().term, term), now);
     if (!lease_) start_lease(now, term);
+    heartbeat_round(fx, term, now);
+    if (quorum_lease_lost(now) || ping_went_stale(now)) return fence_lost_lease(fx, now);
+    if (ping_decides() && ping_due(now)) return ping_or_fence(fx);
+    decided(fx, fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
+                            settings_.node_id, term, std::max<long>(0, lease_->remaining(now).count())));
+}
+
+// One numbered round of heartbeats in `term`, the lease counting it.
+void Core::heartbeat_round(Effects& fx, std::int64_t term, TimePoint now) {
     auto round = ++round_;
+    lease_term_ = term;
+    last_round_sent_ = now;
     lease_->set_voters(voters());  // a node may have rejoined since the lease began
     lease_->round_sent(round, now);
     PendingCall call;
@@ -36,10 +47,13 @@ void Core::primary_round(Effects& fx, TimePoint now) {
     call.round = round;
     call.term = term;
     broadcast(fx, std::move(call), peer::Heartbeat{term, settings_.node_id, round}, now);
-    if (quorum_lease_lost(now) || ping_went_stale(now)) return fence_lost_lease(fx, now);
-    if (ping_decides() && ping_due(now)) return ping_or_fence(fx);
-    decided(fx, fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
-                            settings_.node_id, term, std::max<long>(0, lease_->remaining(now).count())));
+}
+
+// A monitoring round can take a connect timeout (the old primary is gone):
+// the tick keeps the lease's rounds going meanwhile, while promoting too.
+bool Core::heartbeat_due(TimePoint now) const {
+    return lease_ && lease_term_ && !status_.fenced && !action_busy_ &&
+           now - last_round_sent_ >= 2 * settings_.monitor_interval;  // a round is late
 }
 
 // The votes that elected this node are promises from when it asked for them;

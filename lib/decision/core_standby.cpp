@@ -134,6 +134,8 @@ void Core::election_finished(Effects& fx, const PendingCall& call, TimePoint now
     }
     decided(fx, fmt::format("won the election of term {} with {} votes: promoting", call.term, call.grants));
     lease_ = lease;
+    lease_term_ = call.term;
+    last_round_sent_ = call.asked_at;
     promoting_term_ = call.term;
     Job job;
     job.kind = JobKind::promote;

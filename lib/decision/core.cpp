@@ -156,6 +156,7 @@ Effects Core::on_tick(TimePoint now) {
     }
     tick_busy_ = true;
     fx.gather = action_generation_;
+    next_tick(fx, now);  // ticks go on while the round runs (heartbeats, the lease's margin)
     return fx;
 }
 

@@ -150,6 +150,8 @@ Effects Core::on_tick(TimePoint now) {
         return fx;
     }
     if (heartbeat_due(now)) heartbeat_round(fx, *lease_term_, now);
+    // In ping mode the check of the targets must not wait for a late round either.
+    if (lease_ && !status_.fenced && !action_busy_ && ping_decides() && ping_due(now)) ping_or_fence(fx, now);
     if (tick_busy_) {
         next_tick(fx, now);
         return fx;

@@ -118,7 +118,7 @@ private:
     bool ping_decides() const;
     bool ping_due(TimePoint now) const;
     bool ping_went_stale(TimePoint now) const;
-    void ping_or_fence(Effects& fx);
+    void ping_or_fence(Effects& fx, TimePoint now);
     void ping_answered_as_primary(Effects& fx, const JobResult& result, TimePoint now);
 
     // core_fenced.cpp
@@ -166,7 +166,8 @@ private:
     bool was_primary_ = false;
     bool released_ = false;
     TimePoint next_unfence_attempt_{};
-    std::optional<TimePoint> last_ping_answer_;  // ping mode: when a ping target last answered this primary
+    std::optional<TimePoint> last_ping_answer_;  // ping mode: when the last answered check of the targets began
+    TimePoint ping_started_{};                   // ...and when the running one began
     // Bumped whenever an action that changes the local PostgreSQL finishes:
     // facts gathered while it ran are stale and must not drive a decision.
     std::uint64_t action_generation_ = 0;

@@ -30,7 +30,7 @@ void Core::primary_round(Effects& fx, TimePoint now) {
     if (!lease_) start_lease(now, term);
     heartbeat_round(fx, term, now);
     if (quorum_lease_lost(now) || ping_went_stale(now)) return fence_lost_lease(fx, now);
-    if (ping_decides() && ping_due(now)) return ping_or_fence(fx);
+    if (ping_decides() && ping_due(now)) return ping_or_fence(fx, now);
     decided(fx, fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
                             settings_.node_id, term, std::max<long>(0, lease_->remaining(now).count())));
 }
@@ -151,17 +151,21 @@ bool Core::ping_due(TimePoint now) const {
 }
 
 // A ping answer stands in for the peer's acknowledgment for a few rounds at
-// most: a primary that wakes past its lease with none that recent fences.
+// most: a primary past its lease with none that recent, and no check running
+// that began that recently, fences (it woke up from a freeze, say).
 bool Core::ping_went_stale(TimePoint now) const {
     if (!ping_decides() || settings_.fencing_mode == FencingMode::off || !lease_->must_fence(now)) return false;
     auto fresh_for = 2 * settings_.monitor_interval + Millis(1000) * static_cast<long>(settings_.ping_targets) +
                      Millis(500);
-    return !last_ping_answer_ || now - *last_ping_answer_ > fresh_for;
+    bool answered_lately = last_ping_answer_ && now - *last_ping_answer_ <= fresh_for;
+    bool checking_lately = ping_busy_ && now - ping_started_ <= fresh_for;
+    return !answered_lately && !checking_lately;
 }
 
-void Core::ping_or_fence(Effects& fx) {
+void Core::ping_or_fence(Effects& fx, TimePoint now) {
     if (ping_busy_) return;
     ping_busy_ = true;
+    ping_started_ = now;
     Job job;
     job.kind = JobKind::check_ping;
     run_job(fx, std::move(job));
@@ -173,7 +177,8 @@ void Core::ping_answered_as_primary(Effects& fx, const JobResult& result, TimePo
     if (!lease_ || !status_.writable || !ping_due(now)) return;
     if (!result.answered)
         return fence(fx, "the peer is lost and " + result.detail + " (fencing.mode = \"ping\")", now);
-    last_ping_answer_ = now;
+    last_ping_answer_ = ping_started_;  // what it proves dates from when it was asked
+    if (ping_went_stale(now)) return fence_lost_lease(fx, now);
     decided(fx, fmt::format("no action: the peer does not acknowledge my heartbeats, but {}: staying primary "
                             "(fencing.mode = \"ping\")",
                             result.detail));

@@ -173,8 +173,9 @@ void Core::ping_or_fence(Effects& fx, TimePoint now) {
 
 void Core::ping_answered_as_primary(Effects& fx, const JobResult& result, TimePoint now) {
     ping_busy_ = false;
-    // A heartbeat round may have been acknowledged while it pinged.
-    if (!lease_ || !status_.writable || !ping_due(now)) return;
+    // A heartbeat round may have been acknowledged while it pinged. (Held
+    // lease, not the last round's view: a new primary's first round may be late.)
+    if (!lease_ || status_.fenced || !ping_due(now)) return;
     if (!result.answered)
         return fence(fx, "the peer is lost and " + result.detail + " (fencing.mode = \"ping\")", now);
     last_ping_answer_ = ping_started_;  // what it proves dates from when it was asked

@@ -30,14 +30,6 @@ const char* call_path(Call call) {
     return "/peer/state";
 }
 
-void Effects::append(Effects&& other) {
-    for (auto& note : other.notes) notes.push_back(std::move(note));
-    for (auto& broadcast : other.broadcasts) broadcasts.push_back(std::move(broadcast));
-    for (auto& job : other.jobs) jobs.push_back(std::move(job));
-    if (other.gather) gather = other.gather;
-    if (other.tick_in) tick_in = tick_in ? std::min(*tick_in, *other.tick_in) : *other.tick_in;
-}
-
 Core::Core(Settings settings, Durable durable, Store store, TimePoint now)
     : settings_(settings), durable_(durable), store_(std::move(store)),
       voter_(durable.voter, settings.lease_timeout, now) {
@@ -144,7 +136,7 @@ Effects Core::on_tick(TimePoint now) {
     // PostgreSQL may already be taking writes. In ping mode only an answer of
     // a ping target that is still fresh lets it run on (primary_round pings).
     // (A node holds a lease only while it is, or is becoming, primary.)
-    if (lease_ && !status_.fenced && !action_busy_ && (quorum_lease_lost(now) || ping_went_stale(now))) {
+    if (lease_ && !status_.fenced && !action_busy_ && lease_lost(now)) {
         fence_lost_lease(fx, now);
         next_tick(fx, now);
         return fx;

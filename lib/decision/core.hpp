@@ -60,8 +60,6 @@ public:
     void on_reload(const Settings& settings);
 
     const Status& status() const { return status_; }
-    const Settings& settings() const { return settings_; }
-    const election::Voter& voter() const { return voter_; }
     const std::optional<election::PrimaryLease>& lease() const { return lease_; }
     // A witness votes with no WAL position: check_vote needs no local read.
     bool votes_without_wal() const { return is_witness(); }
@@ -114,6 +112,7 @@ private:
     void release_lease(Effects& fx, TimePoint now);
     void fence(Effects& fx, const std::string& reason, TimePoint now);
     bool quorum_lease_lost(TimePoint now) const;
+    bool lease_lost(TimePoint now) const;
     void fence_lost_lease(Effects& fx, TimePoint now);
     bool ping_decides() const;
     bool ping_due(TimePoint now) const;

@@ -29,7 +29,7 @@ void Core::primary_round(Effects& fx, TimePoint now) {
         return fence(fx, fmt::format("term {} is newer than the term {} I lead", voter_.record().term, term), now);
     if (!lease_) start_lease(now, term);
     heartbeat_round(fx, term, now);
-    if (quorum_lease_lost(now) || ping_went_stale(now)) return fence_lost_lease(fx, now);
+    if (lease_lost(now)) return fence_lost_lease(fx, now);
     if (ping_decides() && ping_due(now)) return ping_or_fence(fx, now);
     decided(fx, fmt::format("no action: I am node {}, the primary of term {} with a lease valid for {} ms",
                             settings_.node_id, term, std::max<long>(0, lease_->remaining(now).count())));
@@ -132,6 +132,9 @@ void Core::fence(Effects& fx, const std::string& reason, TimePoint now) {
 bool Core::quorum_lease_lost(TimePoint now) const {
     return voters() > 1 && settings_.fencing_mode != FencingMode::off && !ping_decides() && lease_->must_fence(now);
 }
+
+// The lease is gone: by the quorum rule, or in ping mode with no fresh answer.
+bool Core::lease_lost(TimePoint now) const { return quorum_lease_lost(now) || ping_went_stale(now); }
 
 void Core::fence_lost_lease(Effects& fx, TimePoint now) {
     auto lease = lease_ ? lease_->granted_for() : settings_.lease_timeout;

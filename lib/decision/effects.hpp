@@ -83,8 +83,6 @@ struct Effects {
     std::optional<std::uint64_t> gather;
     // (Re-)arm the tick timer for this delay.
     std::optional<Millis> tick_in;
-
-    void append(Effects&& other);
 };
 
 }  // namespace pgha::decision

@@ -38,7 +38,8 @@ TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool 
         facts.primary_writable = seen.reachable && !seen.in_recovery;
         facts.primary_lsn = seen.insert_lsn ? seen.insert_lsn : seen.lsn;
     }
-    log::debug("observed: {}", describe_facts(facts));
+    // Built only when it is logged: this runs every monitoring round.
+    if (log::level() <= log::Level::debug) log::debug("observed: {}", describe_facts(facts));
     witness_sync.refresh_if_due(config, facts, timeout);
     return facts;
 }

@@ -64,43 +64,34 @@ void World::send_broadcast(Node& n, const decision::Broadcast& b) {
 
 // The /peer/* routes. A vote request that needs the voter's own server read
 // afresh is answered later, by on_vote_read (a worker in pghad).
-Message World::handle_request(Node& n, const Event& e) {
+std::optional<decision::Answer> World::handle_request(Node& n, const Event& e) {
     auto& core = n.daemon->core;
     const auto& m = e.msg;
-    Message reply;
-    reply.call = m.call;
-    reply.call_id = m.call_id;
-    reply.sender = n.id;
     switch (m.call) {
     case Call::heartbeat:
     case Call::unfence_heartbeat: {
         auto [answer, fx] = core.on_heartbeat(std::get<peer::Heartbeat>(m.request), local(n));
         carry(n, std::move(fx));
-        reply.answer = answer;
-        break;
+        return answer;
     }
     case Call::release: {
         auto [answer, fx] = core.on_release(std::get<peer::Release>(m.request), local(n));
         carry(n, std::move(fx));
-        reply.answer = answer;
-        break;
+        return answer;
     }
     case Call::state_for_election:
-    case Call::state_for_fenced: reply.answer = core.on_state_request(local(n)); break;
+    case Call::state_for_fenced: return core.on_state_request(local(n));
     case Call::vote: {
         const auto& request = std::get<peer::VoteRequest>(m.request);
-        if (auto refusal = core.check_vote(request, local(n))) {
-            reply.answer = *refusal;
-            break;
-        }
+        if (auto refusal = core.check_vote(request, local(n))) return *refusal;
         auto read = e;  // the worker's libpq read of the local server
         read.kind = Ev::vote_read;
         read.at = now_ + Time(uniform(1, 30));
         schedule(std::move(read));
-        break;
+        return std::nullopt;
     }
     }
-    return reply;
+    return std::nullopt;
 }
 
 void World::on_vote_read(const Event& e) {
@@ -117,18 +108,7 @@ void World::on_vote_read(const Event& e) {
         grants_[{request.term, request.candidate_id}].push_back(
             {n.id, voter_lsn, fresh.lsn, node(request.candidate_id).pg.lsn});
     }
-    Message reply;
-    reply.call = e.msg.call;
-    reply.call_id = e.msg.call_id;
-    reply.sender = n.id;
-    reply.answer = answer;
-    auto delay = transit(e.peer, e.node);
-    if (!delay) return;
-    auto back = make(Ev::reply, *delay, e.peer);
-    back.incarnation = e.client_incarnation;
-    back.peer = e.node;
-    back.msg = reply;
-    schedule(std::move(back));
+    send_reply(e, answer);
 }
 
 // Every event that needs the daemon's own process waits while it is frozen;

@@ -220,15 +220,22 @@ void World::send_request(Node& from, int to, const Message& m) {
 void World::on_request(const Event& e) {
     auto& server = node(e.node);
     if (!server.host_up || server.incarnation != e.incarnation || !server.daemon || cut_[e.peer][e.node]) return;
-    auto answer = handle_request(server, e);
-    if (!answer.answer) return;  // a vote: answered after the read of its own server
-    auto delay = transit(e.peer, e.node);
+    // A vote is answered after the read of its own server (on_vote_read).
+    if (auto answer = handle_request(server, e)) send_reply(e, *answer);
+}
+
+// The answer to `request` goes back over the same connection.
+void World::send_reply(const Event& request, decision::Answer answer) {
+    auto delay = transit(request.peer, request.node);
     if (!delay) return;
-    auto reply = make(Ev::reply, *delay, e.peer);
-    reply.incarnation = e.client_incarnation;
-    reply.peer = e.node;
-    reply.msg = answer;
-    schedule(reply);
+    auto reply = make(Ev::reply, *delay, request.peer);
+    reply.incarnation = request.client_incarnation;
+    reply.peer = request.node;
+    reply.msg.call = request.msg.call;
+    reply.msg.call_id = request.msg.call_id;
+    reply.msg.sender = request.node;
+    reply.msg.answer = std::move(answer);
+    schedule(std::move(reply));
 }
 
 void World::on_reply(const Event& e) {

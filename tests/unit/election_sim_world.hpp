@@ -89,10 +89,8 @@ struct Event {
     std::uint64_t timer = 0;       // tick: the number it was armed with
     decision::Facts facts;         // facts: the monitoring round
     std::uint64_t generation = 0;  // facts
-    std::int64_t term = 0;  // promotion jobs: the term won; unfence jobs: the term it led
     bool flag = false;      // unfence_promote: pg_promote returned true (else it timed out)
-    Time started = 0;       // unfence_start: when it began; unfence_promote: when the promotion lands
-    Time deadline = 0;      // unfence_promote: the new lease's end less its margin
+    Time started = 0;       // unfence_promote: when the promotion lands
     Lsn lsn = 0;            // wal: up to where
     int timeline = 0;       // wal
     Meta meta;              // wal: the metadata as of that WAL
@@ -171,6 +169,7 @@ private:
     std::optional<Time> transit(int client, int server);
     void send_request(Node& from, int to, const Message& m);
     void on_request(const Event& e);
+    void send_reply(const Event& request, decision::Answer answer);
     void on_reply(const Event& e);
     void on_timeout(const Event& e);
     decision::Settings node_settings(int id, Millis lease_timeout) const;
@@ -200,7 +199,7 @@ private:
     void carry(Node& n, decision::Effects fx);
     void arm_timer(Node& n, Millis delay);
     void send_broadcast(Node& n, const decision::Broadcast& b);
-    Message handle_request(Node& n, const Event& e);
+    std::optional<decision::Answer> handle_request(Node& n, const Event& e);
     void on_vote_read(const Event& e);
     void start_job(Node& n, const decision::Job& job);
     void finish_job(Node& n, const decision::Job& job, decision::JobResult result = {});

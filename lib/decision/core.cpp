@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace pgha::decision {
 
@@ -149,6 +150,7 @@ Effects Core::on_tick(TimePoint now) {
         return fx;
     }
     tick_busy_ = true;
+    round_started_ = now;
     fx.gather = action_generation_;
     next_tick(fx, now);  // ticks go on while the round runs (heartbeats, the lease's margin)
     return fx;
@@ -156,6 +158,12 @@ Effects Core::on_tick(TimePoint now) {
 
 Effects Core::on_facts(const Facts& facts, std::uint64_t generation, TimePoint now) {
     Effects fx;
+    if (std::exchange(stale_round_, false)) {  // read before what was detected since: read again
+        round_started_ = now;
+        fx.gather = action_generation_;
+        next_tick(fx, now);
+        return fx;
+    }
     tick_busy_ = false;
     if (generation == action_generation_ && !action_busy_) {
         adopt_facts(fx, facts);
@@ -218,19 +226,57 @@ std::pair<peer::Reply, Effects> Core::on_heartbeat(const peer::Heartbeat& m, Tim
 
 std::pair<peer::Reply, Effects> Core::on_release(const peer::Release& m, TimePoint now) {
     Effects fx;
-    voter_.on_release(m.term, m.leader_id);
-    fx.notes.push_back({Level::info, fmt::format("node {} released its lease of term {}", m.leader_id, m.term)});
-    // Its own daemon saw the primary's PostgreSQL stop: the failure threshold runs from now.
-    if (status_.role == Role::standby && !lost_since_) lost_since_ = now;
-    if (!tick_busy_) fx.tick_in = Millis(0);  // the running tick decides with fresh facts anyway
+    bool honoured = voter_.on_release(m.term, m.leader_id);
+    fx.notes.push_back({Level::info, fmt::format("node {} released its lease of term {}{}", m.leader_id, m.term,
+                                                 m.postmaster_exited ? " (its postmaster exited)" : "")});
+    if (honoured) {
+        // Its own daemon saw the primary's PostgreSQL stop: the last round's
+        // view of it is stale, and the failure threshold runs from now (or
+        // not at all when the postmaster is gone: nothing to reconnect to).
+        primary_writable_ = false;
+        if (status_.role == Role::standby && !lost_since_) lost_since_ = now;
+        if (m.postmaster_exited) primary_exited_ = true;
+    }
+    wake(fx);
     return {{true, voter_.record().term, settings_.node_id, "released"}, std::move(fx)};
 }
 
-peer::State Core::on_state_request(TimePoint now) const {
+// A fresh round now; a running one read its facts before this event.
+void Core::wake(Effects& fx) {
+    if (tick_busy_) stale_round_ = true;
+    else fx.tick_in = Millis(0);
+}
+
+Effects Core::on_detected(Detected what, TimePoint now) {
+    Effects fx;
+    if (what == Detected::upstream_lost) {
+        fx.notes.push_back({Level::info, "the connection to the primary broke: checking it now"});
+        wake(fx);
+        return fx;
+    }
+    bool crashed = what == Detected::postmaster_crashed;
+    fx.notes.push_back({Level::info, crashed ? "the postmaster exited without a clean shutdown"
+                                             : "the postmaster exited after a clean shutdown"});
+    bool was_writable = status_.role == Role::primary || was_primary_;
+    status_.postgres_up = false;
+    status_.writable = false;
+    status_.role = Role::unknown;
+    if (!status_.fenced && !action_busy_ && !owns_postgres(now) && was_writable) {
+        primary_writable_ = false;
+        was_primary_ = true;
+        release_lease(fx, now, crashed);
+        if (!promoting_term_) lease_.reset();
+    }
+    wake(fx);
+    return fx;
+}
+
+peer::State Core::on_state_request(TimePoint now, const std::optional<LocalRead>& fresh) const {
+    bool fresh_wal = fresh && fresh->reachable && fresh->lsn && !is_witness();
     return {settings_.node_id,
             role_name(status_.role),
             (status_.writable && !status_.fenced) || primary_writable_,
-            status_.lsn,
+            fresh_wal ? fresh->lsn : status_.lsn,
             settings_.priority,
             voter_.record().term,
             durable_.paused || hold_reason(now).has_value()};

@@ -39,11 +39,15 @@ public:
     // gather_facts job of Effects::gather found (and the generation it carried).
     Effects on_tick(TimePoint now);
     Effects on_facts(const Facts& facts, std::uint64_t generation, TimePoint now);
+    // ---- an event seen between rounds: acted on at once, then a fresh round.
+    Effects on_detected(Detected what, TimePoint now);
 
     // ---- requests from peers (the /peer/* routes); the reply and effects.
     std::pair<peer::Reply, Effects> on_heartbeat(const peer::Heartbeat& m, TimePoint now);
     std::pair<peer::Reply, Effects> on_release(const peer::Release& m, TimePoint now);
-    peer::State on_state_request(TimePoint now) const;
+    // `fresh`: the local server read just now (its WAL position is reported
+    // instead of the last round's, so that candidates rank alike).
+    peer::State on_state_request(TimePoint now, const std::optional<LocalRead>& fresh = std::nullopt) const;
     VoteCheck check_vote(const peer::VoteRequest& m, TimePoint now) const;
     peer::Reply on_vote(const peer::VoteRequest& m, const LocalRead& fresh, TimePoint now);
     peer::Reply on_pause(bool paused);
@@ -101,6 +105,7 @@ private:
     std::optional<std::string> hold_reason(TimePoint now) const;
     std::optional<std::string> owns_postgres(TimePoint now) const;
     void notice_term(Effects& fx, std::int64_t term);
+    void wake(Effects& fx);
 
     // core_primary.cpp
     void primary_round(Effects& fx, TimePoint now);
@@ -109,7 +114,7 @@ private:
     bool heartbeat_due(TimePoint now) const;
     void heartbeat_answered(Effects& fx, const PendingCall& call, int peer, const peer::Reply& reply, TimePoint now);
     void note_promise(Effects& fx, int peer, Millis promise);
-    void release_lease(Effects& fx, TimePoint now);
+    void release_lease(Effects& fx, TimePoint now, bool postmaster_exited = false);
     void fence(Effects& fx, const std::string& reason, TimePoint now);
     bool quorum_lease_lost(TimePoint now) const;
     bool lease_lost(TimePoint now) const;
@@ -159,6 +164,8 @@ private:
     bool primary_writable_ = false;
     // Loop state.
     bool tick_busy_ = false;
+    TimePoint round_started_{};  // when the running (or last) monitoring round was asked for
+    bool stale_round_ = false;   // an event came while the round ran: its facts predate it
     bool election_busy_ = false;
     bool action_busy_ = false;
     bool ping_busy_ = false;
@@ -171,6 +178,9 @@ private:
     // facts gathered while it ran are stale and must not drive a decision.
     std::uint64_t action_generation_ = 0;
     std::optional<TimePoint> lost_since_;
+    // The primary's daemon released its lease because its postmaster exited
+    // after a crash: no failure threshold to wait for (nothing to reconnect to).
+    bool primary_exited_ = false;
     std::optional<Millis> next_tick_sooner_;  // a deadline before the next regular tick (failure threshold, lease)
     std::optional<std::int64_t> led_term_;
     std::optional<std::int64_t> promoting_term_;  // won, its promotion job still running

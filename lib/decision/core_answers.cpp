@@ -17,7 +17,11 @@ Effects Core::on_answer(std::uint64_t call_id, int peer_id, const std::optional<
     if (position == waiting.end()) return fx;  // answered or failed already
     waiting.erase(position);
     answer_arrived(fx, found->second, peer_id, answer, now);
-    if (found->second.waiting.empty()) {
+    // An election is won once a quorum granted: the votes are promises kept
+    // on the voters' disks, and a lost peer's timeout would only delay it.
+    const auto& pending = found->second;
+    bool won_early = pending.call == Call::vote && !pending.ping_stands_in && pending.grants >= pending.needed;
+    if (found->second.waiting.empty() || won_early) {
         auto call = std::move(found->second);
         calls_.erase(found);
         all_answered(fx, call, now);
@@ -81,6 +85,7 @@ void Core::job_finished(Effects& fx, const PendingJob& pending, const JobResult&
         return fenced_round(fx, now);
     case JobKind::promote:
         election_busy_ = false;
+        primary_exited_ = false;
         promoting_term_.reset();
         ++action_generation_;  // facts gathered while it promoted are stale
         lost_since_.reset();

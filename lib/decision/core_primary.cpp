@@ -93,19 +93,23 @@ void Core::note_promise(Effects& fx, int peer, Millis promise) {
     status_.lease_mismatch = std::move(mismatch);
 }
 
-void Core::release_lease(Effects& fx, TimePoint now) {
+void Core::release_lease(Effects& fx, TimePoint now, bool postmaster_exited) {
     if (released_) return;
     released_ = true;
-    decided(fx, "PostgreSQL of this primary is down: releasing the lease so that a standby can be elected");
+    decided(fx, postmaster_exited ? "the postmaster of this primary exited after a crash: releasing the lease so "
+                                    "that a standby is elected at once"
+                                  : "PostgreSQL of this primary is down: releasing the lease so that a standby can "
+                                    "be elected");
     // The term it led: voters honour a release only from the leader of their term.
     auto term = led_term_ ? *led_term_ : voter_.record().term;
     PendingCall call;
     call.call = Call::release;
-    broadcast(fx, std::move(call), peer::Release{term, settings_.node_id}, now);
+    broadcast(fx, std::move(call), peer::Release{term, settings_.node_id, postmaster_exited}, now);
     Job event;
     event.kind = JobKind::record_event;
     event.event = "fencing";
-    event.details = "PostgreSQL of the primary stopped; lease released";
+    event.details = postmaster_exited ? "the postmaster of the primary exited after a crash; lease released"
+                                      : "PostgreSQL of the primary stopped; lease released";
     run_job(fx, std::move(event));
 }
 

@@ -11,10 +11,13 @@ namespace pgha::decision {
 void Core::standby_round(Effects& fx, TimePoint now) {
     if (primary_writable_) {
         lost_since_.reset();
+        primary_exited_ = false;
         status_.last_primary_contact = now;
         return decided(fx, "no action: connected to the primary");
     }
-    if (!lost_since_) lost_since_ = now;
+    // Lost since the round that found it gone began, not since it ended: a
+    // round waits up to its connect deadline on a black-holed primary.
+    if (!lost_since_) lost_since_ = std::min(round_started_, now);
     if (auto held = hold_reason(now)) return decided(fx, *held);
     if (election_busy_ || action_busy_) return;
     auto s = base_snapshot(now);
@@ -39,7 +42,7 @@ election::StandbySnapshot Core::base_snapshot(TimePoint now) const {
     s.paused = durable_.paused;
     s.upstream_connected = false;
     s.upstream_lost_for = std::chrono::duration_cast<Millis>(now - lost_since_.value_or(now));
-    s.failure_threshold = settings_.reconnect_attempts * settings_.reconnect_interval;
+    s.failure_threshold = primary_exited_ ? Millis(0) : settings_.reconnect_attempts * settings_.reconnect_interval;
     s.lease_expired = voter_.lease_expired(now);
     s.lease_remaining = voter_.promise_remaining(now);
     s.voters = voters();

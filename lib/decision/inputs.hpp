@@ -22,6 +22,14 @@ enum class FencingMode { quorum, ping, off };
 
 const char* role_name(Role role);
 
+// What the driver saw happen between monitoring rounds (pghad: the pidfd on
+// the postmaster, the persistent connection to the upstream).
+enum class Detected {
+    postmaster_crashed,  // the postmaster exited and pg_control does not say "shut down"
+    postmaster_stopped,  // the postmaster exited after a clean shutdown (pg_ctl stop -m fast/smart)
+    upstream_lost,       // the connection to the primary this node streams from broke
+};
+
 // The [failover] and [fencing] settings and this node's identity.
 struct Settings {
     int node_id = 0;

@@ -28,8 +28,9 @@ void Voter::follow_leader(int leader_id, std::int64_t term, TimePoint now) {
     promise_until_ = std::max(promise_until_, now + lease_timeout_);
 }
 
-void Voter::on_release(std::int64_t term, int leader_id) {
+bool Voter::on_release(std::int64_t term, int leader_id) {
     if (term == record_.term && leader_ == leader_id) released_ = true;
+    return term == record_.term && leader_ == leader_id;
 }
 
 bool Voter::lease_expired(TimePoint now) const { return released_ || now >= promise_until_; }

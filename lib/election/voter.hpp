@@ -47,7 +47,8 @@ public:
     // term has at most one legitimate primary.
     Reply on_heartbeat(std::int64_t term, int leader_id, TimePoint now);
     // The leader of our current term gives its lease up (its PostgreSQL died).
-    void on_release(std::int64_t term, int leader_id);
+    // False when it is not that leader: the release is ignored.
+    bool on_release(std::int64_t term, int leader_id);
 
     bool lease_expired(TimePoint now) const;
     Millis promise_remaining(TimePoint now) const;

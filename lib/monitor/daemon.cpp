@@ -26,9 +26,12 @@
 #include "monitor/core_inputs.hpp"
 #include "monitor/core_jobs.hpp"
 #include "monitor/daemon_actions.hpp"
+#include "monitor/deadlines.hpp"
 #include "monitor/facts.hpp"
+#include "monitor/postmaster_watch.hpp"
 #include "monitor/state_store.hpp"
 #include "monitor/switchover_peer.hpp"
+#include "monitor/upstream_watch.hpp"
 #include "monitor/workers.hpp"
 #include "probe/probe.hpp"
 #include "protocol/daemon_status.hpp"
@@ -37,6 +40,7 @@
 namespace pgha {
 namespace asio = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
+using decision::Detected;
 
 struct Daemon::Impl {
     asio::io_context& io;
@@ -49,6 +53,8 @@ struct Daemon::Impl {
     asio::steady_timer timer;
     WitnessSync witness_sync;  // before workers: it must outlive the monitoring rounds that use it
     Workers workers;
+    PostmasterWatch postmaster;  // its exit is an event, not a finding of the next round
+    UpstreamWatch upstream;      // so is a standby's connection to its primary breaking
     TickFacts facts;
     std::string role_mismatch;
     std::optional<SteadyClock::time_point> last_history_sample;
@@ -59,7 +65,11 @@ struct Daemon::Impl {
         : io(io_), config(std::move(config_)), secret(std::move(secret_)), store(config.daemon.state_dir),
           core(core_settings(config), store.load(), [this](const DurableState& d) { store.save(d); },
                SteadyClock::now()),
-          router(secret), timer(io_), workers(io_), switchover(workers, config, switchover_hooks()) {
+          router(secret), timer(io_), workers(io_),
+          postmaster(io_, config.data_directory, [this](bool clean) { detected(clean ? Detected::postmaster_stopped
+                                                                                      : Detected::postmaster_crashed); }),
+          upstream(io_, workers, [this] { detected(Detected::upstream_lost); }),
+          switchover(workers, config, switchover_hooks()) {
         add_routes();
         server = std::make_unique<HttpServer>(io, config.daemon.listen, router);
     }
@@ -139,19 +149,32 @@ struct Daemon::Impl {
 
     void gather(std::uint64_t generation) {
         auto gathered = std::make_shared<TickFacts>();
-        auto timeout = std::chrono::seconds(std::max<long>(1, config.failover.reconnect_interval.count() / 1000 + 1));
         auto now = SteadyClock::now();
         bool sample = config.daemon.history_interval.count() > 0 && core.status().writable &&
                       (!last_history_sample || now - *last_history_sample >= config.daemon.history_interval);
         if (sample) last_history_sample = now;
-        workers.run([config = config, gathered, timeout, sample, known = facts.records, &witness_sync = witness_sync] {
-                        *gathered = gather_facts(config, timeout, sample, witness_sync);
-                        flush_pending_events(config, gathered->records.empty() ? known : gathered->records, timeout);
+        workers.run([config = config, gathered, sample, known = facts.records, &witness_sync = witness_sync] {
+                        *gathered = gather_facts(config, sample, witness_sync);
+                        flush_pending_events(config, gathered->records.empty() ? known : gathered->records);
                     },
                     [this, gathered, generation] { on_gathered(std::move(*gathered), generation); });
     }
 
+    void detected(decision::Detected what) {
+        if (!stopping) carry(core.on_detected(what, SteadyClock::now()));
+    }
+
+    // What the round found decides what is watched between rounds.
+    void watch_between_rounds(const TickFacts& gathered) {
+        if (gathered.local.reachable) postmaster.follow();
+        bool streams = gathered.local.reachable && gathered.local.in_recovery && gathered.primary &&
+                       gathered.primary->node_id != config.node_id && gathered.primary_writable;
+        if (streams) upstream.follow(gathered.primary->conninfo, remote_deadline(config));
+        else upstream.drop();
+    }
+
     void on_gathered(TickFacts gathered, std::uint64_t generation) {
+        watch_between_rounds(gathered);
         auto fx = core.on_facts(core_facts(gathered), generation, SteadyClock::now());
         // Unreadable metadata keeps the records of the last round, as the core keeps its members.
         bool keep_records = !gathered.metadata_read && !facts.records.empty();
@@ -190,8 +213,12 @@ struct Daemon::Impl {
             carry(std::move(fx));
             return json(peer::encode(reply));
         }, Access::peer);
-        router.add("POST", "/peer/state", [this](const HttpRequest&) {
-            return json(peer::encode(core.on_state_request(SteadyClock::now())));
+        // Read afresh like a vote: candidates that rank each other on WAL
+        // positions of different ages could both stand and split the votes.
+        router.add_async("POST", "/peer/state", [this](const HttpRequest&, Respond respond) {
+            read_local([this, respond = std::move(respond)](const std::optional<decision::LocalRead>& fresh) {
+                respond(json(peer::encode(core.on_state_request(SteadyClock::now(), fresh))));
+            });
         }, Access::peer);
         router.add_async("POST", "/peer/vote", [this](const HttpRequest& r, Respond respond) {
             on_vote(peer::decode_vote_request(r.body), std::move(respond));
@@ -208,18 +235,23 @@ struct Daemon::Impl {
     // The voter's own server is read afresh on a worker (bounded by the
     // connect timeout), so a slow server never stalls the loop's heartbeats.
     void on_vote(const peer::VoteRequest& m, Respond respond) {
-        auto now = SteadyClock::now();
-        if (auto refusal = core.check_vote(m, now)) return respond(json(peer::encode(*refusal)));
-        auto fresh = std::make_shared<decision::LocalRead>();
+        if (auto refusal = core.check_vote(m, SteadyClock::now())) return respond(json(peer::encode(*refusal)));
+        read_local([this, m, respond = std::move(respond)](const std::optional<decision::LocalRead>& fresh) {
+            auto reply = core.on_vote(m, fresh.value_or(decision::LocalRead{}), SteadyClock::now());
+            if (reply.granted) log::info("voted for node {} in term {}", m.candidate_id, m.term);
+            respond(json(peer::encode(reply)));
+        });
+    }
+
+    // The local server read on a worker, bounded by the local deadline; a
+    // witness votes without WAL and reads nothing (nullopt).
+    void read_local(std::function<void(const std::optional<decision::LocalRead>&)> then) {
+        auto fresh = std::make_shared<std::optional<decision::LocalRead>>();
         bool read = !core.votes_without_wal();
-        workers.run([conninfo = config.conninfo, fresh, read] {
-                        if (read) *fresh = core_local(observe(conninfo, std::chrono::seconds(2)));
+        workers.run([conninfo = config.conninfo, deadline = local_deadline(config), fresh, read] {
+                        if (read) *fresh = core_local(observe_within(conninfo, deadline));
                     },
-                    [this, m, fresh, respond = std::move(respond)] {
-                        auto reply = core.on_vote(m, *fresh, SteadyClock::now());
-                        if (reply.granted) log::info("voted for node {} in term {}", m.candidate_id, m.term);
-                        respond(json(peer::encode(reply)));
-                    });
+                    [fresh, then = std::move(then)] { then(*fresh); });
     }
 
     SwitchoverPeer::Hooks switchover_hooks() {

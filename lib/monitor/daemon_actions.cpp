@@ -12,6 +12,7 @@
 #include "catalog/nodes.hpp"
 #include "core/log.hpp"
 #include "hooks/notify.hpp"
+#include "monitor/deadlines.hpp"
 #include "monitor/event_queue.hpp"
 
 namespace pgha {
@@ -28,7 +29,7 @@ void record_daemon_event(const Config& config, const std::string& type, bool suc
     run_event_hook(config.events, event);
 }
 
-void flush_pending_events(const Config& config, const std::vector<NodeRecord>& known, std::chrono::seconds timeout) {
+void flush_pending_events(const Config& config, const std::vector<NodeRecord>& known) {
     EventQueue queue(config.daemon.state_dir);
     if (queue.empty()) return;
     // The registered primary first; any writable node will do (metadata may be stale).
@@ -37,7 +38,7 @@ void flush_pending_events(const Config& config, const std::vector<NodeRecord>& k
                           [](const NodeRecord& r) { return r.active && r.type == "primary"; });
     for (const auto& record : ordered) {
         try {
-            auto connection = pg::Connection::open(record.conninfo, {.default_timeout = timeout});
+            auto connection = pg::Connection::open(record.conninfo, {.deadline = remote_deadline(config)});
             if (in_recovery(connection)) continue;
             queue.flush(connection);
             return;

@@ -26,6 +26,6 @@ void rejoin_as_standby(const Config& config, const std::string& conninfo);
 void record_daemon_event(const Config& config, const std::string& type, bool successful, const std::string& details);
 
 // Writes queued events through the first writable node among `known`.
-void flush_pending_events(const Config& config, const std::vector<NodeRecord>& known, std::chrono::seconds timeout);
+void flush_pending_events(const Config& config, const std::vector<NodeRecord>& known);
 
 }  // namespace pgha

@@ -3,16 +3,16 @@
 #include "catalog/monitoring.hpp"
 #include "catalog/schema.hpp"
 #include "core/log.hpp"
+#include "monitor/deadlines.hpp"
 #include "monitor/facts_summary.hpp"
 #include "probe/probe.hpp"
 
 namespace pgha {
 
-TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history,
-                       WitnessSync& witness_sync) {
+TickFacts gather_facts(const Config& config, bool sample_history, WitnessSync& witness_sync) {
     TickFacts facts;
     try {
-        auto local = pg::Connection::open(config.conninfo, {.default_timeout = timeout});
+        auto local = pg::Connection::open(config.conninfo, {.deadline = local_deadline(config)});
         facts.local = observe(local);
         if (catalog::schema_version(local) > 0) {
             facts.records = catalog::list_nodes(local);
@@ -34,13 +34,14 @@ TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool 
     if (facts.primary && facts.primary->node_id == config.node_id) {
         facts.primary_writable = facts.local.reachable && !facts.local.in_recovery;
     } else if (facts.primary) {
-        auto seen = observe(facts.primary->conninfo, timeout);
+        auto seen = observe_within(facts.primary->conninfo, remote_deadline(config));
         facts.primary_writable = seen.reachable && !seen.in_recovery;
         facts.primary_lsn = seen.insert_lsn ? seen.insert_lsn : seen.lsn;
     }
     // Built only when it is logged: this runs every monitoring round.
     if (log::level() <= log::Level::debug) log::debug("observed: {}", describe_facts(facts));
-    witness_sync.refresh_if_due(config, facts, timeout);
+    // The copy runs on a thread of its own, with the conninfo's own timeouts.
+    witness_sync.refresh_if_due(config, facts, std::chrono::seconds(2));
     return facts;
 }
 

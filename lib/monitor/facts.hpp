@@ -1,6 +1,6 @@
 #pragma once
 // One monitoring round's observations, gathered with blocking libpq calls (each
-// bounded by the connect timeout) on a worker thread, never on the loop.
+// bounded by monitor/deadlines.hpp) on a worker thread, never on the loop.
 #include <chrono>
 #include <optional>
 #include <vector>
@@ -25,7 +25,6 @@ struct TickFacts {
 // `sample_history`: on a writable primary, also write one monitoring_history
 // sample per streaming standby. On a writable primary, `witness_sync` brings
 // each witness's copy of the metadata up to date when due (without waiting).
-TickFacts gather_facts(const Config& config, std::chrono::seconds timeout, bool sample_history,
-                       WitnessSync& witness_sync);
+TickFacts gather_facts(const Config& config, bool sample_history, WitnessSync& witness_sync);
 
 }  // namespace pgha

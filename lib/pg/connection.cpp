@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <poll.h>
+
+#include <cerrno>
 #include <cstdlib>
 
 #include "pg/conninfo.hpp"
@@ -62,10 +65,26 @@ Connection Connection::open(const std::string& conninfo, const ConnectOptions& o
         keys.push_back("replication");
         values.push_back("true");
     }
+    // After "dbname", so they override the conninfo: with a deadline, a
+    // dead link fails a statement after it too.
+    std::string user_timeout, keepalive_seconds;
+    if (options.deadline) {
+        user_timeout = std::to_string(std::max<long>(1, options.deadline->count()));
+        keepalive_seconds = std::to_string(std::max<long>(1, options.deadline->count() / 1000));
+        const std::pair<const char*, const char*> bounded[] = {
+            {"tcp_user_timeout", user_timeout.c_str()}, {"keepalives", "1"},
+            {"keepalives_idle", keepalive_seconds.c_str()}, {"keepalives_interval", keepalive_seconds.c_str()},
+            {"keepalives_count", "2"}};
+        for (auto [key, value] : bounded) {
+            keys.push_back(key);
+            values.push_back(value);
+        }
+    }
     keys.push_back(nullptr);
     values.push_back(nullptr);
     auto label = conninfo_label(conninfo);
-    std::unique_ptr<pg_conn, Deleter> connection(PQconnectdbParams(keys.data(), values.data(), 1));
+    auto connection = options.deadline ? connect_within(keys.data(), values.data(), *options.deadline, label)
+                                       : std::unique_ptr<pg_conn, Deleter>(PQconnectdbParams(keys.data(), values.data(), 1));
     if (!connection) throw ConnectError(ExitCode::connect, "out of memory while connecting to " + label);
     if (PQstatus(connection.get()) != CONNECTION_OK)
         throw ConnectError(ExitCode::connect, fmt::format("cannot connect to {}", label),
@@ -73,6 +92,37 @@ Connection Connection::open(const std::string& conninfo, const ConnectOptions& o
                            "check that the server is running and accepts connections from this host "
                            "(listen_addresses, pg_hba.conf, ~/.pgpass)");
     return Connection(connection.release(), label);
+}
+
+// libpq's non-blocking connect, driven by poll() until `deadline` (libpq
+// leaves the timeout of PQconnectPoll to its caller).
+std::unique_ptr<pg_conn, Connection::Deleter> Connection::connect_within(const char* const* keys,
+                                                                         const char* const* values,
+                                                                         std::chrono::milliseconds deadline,
+                                                                         const std::string& label) {
+    using Clock = std::chrono::steady_clock;
+    std::unique_ptr<pg_conn, Deleter> connection(PQconnectStartParams(keys, values, 1));
+    if (!connection || PQstatus(connection.get()) == CONNECTION_BAD) return connection;
+    auto until = Clock::now() + deadline;
+    auto polling = PGRES_POLLING_WRITING;  // as libpq says to behave before the first PQconnectPoll
+    while (polling != PGRES_POLLING_OK && polling != PGRES_POLLING_FAILED) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        pollfd waiting{PQsocket(connection.get()), short(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+        int ready = left > 0 ? ::poll(&waiting, 1, int(left)) : 0;
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready == 0)
+            throw ConnectError(ExitCode::connect, fmt::format("cannot connect to {}", label),
+                               fmt::format("no answer within {} ms", deadline.count()),
+                               "check that the server is running and the network between the nodes");
+        polling = PQconnectPoll(connection.get());
+    }
+    return connection;
+}
+
+int Connection::socket() const { return PQsocket(connection_.get()); }
+
+bool Connection::consume_input() const {
+    return PQconsumeInput(connection_.get()) == 1 && PQstatus(connection_.get()) == CONNECTION_OK;
 }
 
 Result Connection::check(pg_result* raw, const std::string& what) const {

@@ -72,6 +72,11 @@ struct ConnectOptions {
     // Used when the conninfo sets no connect_timeout of its own.
     std::chrono::seconds default_timeout{5};
     bool replication = false;  // a physical replication (walsender) connection
+    // pghad's monitoring: the whole connection attempt ends by then whatever
+    // the conninfo's connect_timeout says (libpq's cannot go below 2 s), and
+    // a statement on a link that went dead fails after it (tcp_user_timeout,
+    // keepalives), so a black-holed server costs this, not TCP's minutes.
+    std::optional<std::chrono::milliseconds> deadline;
 };
 
 class Connection {
@@ -87,6 +92,10 @@ public:
     void commit() const { exec("COMMIT"); }
 
     int server_version() const;
+    // For watching the connection from an event loop: its socket, and
+    // whether it is still alive after reading what arrived (no query runs).
+    int socket() const;
+    bool consume_input() const;
     const std::string& label() const { return label_; }
 
 private:
@@ -94,6 +103,9 @@ private:
         void operator()(pg_conn* connection) const;
     };
     Connection(pg_conn* connection, std::string label);
+    static std::unique_ptr<pg_conn, Deleter> connect_within(const char* const* keys, const char* const* values,
+                                                            std::chrono::milliseconds deadline,
+                                                            const std::string& label);
     Result check(pg_result* result, const std::string& what) const;
 
     std::unique_ptr<pg_conn, Deleter> connection_;

@@ -40,15 +40,27 @@ NodeObservation observe(const pg::Connection& connection) {
     return seen;
 }
 
-NodeObservation observe(const std::string& conninfo, std::chrono::seconds default_timeout) {
+namespace {
+
+NodeObservation observe_with(const std::string& conninfo, const pg::ConnectOptions& options) {
     try {
-        auto connection = pg::Connection::open(conninfo, {.default_timeout = default_timeout});
+        auto connection = pg::Connection::open(conninfo, options);
         return observe(connection);
     } catch (const Error& error) {
         NodeObservation seen;
         seen.error = error.detail().empty() ? error.what() : std::string(error.what()) + ": " + error.detail();
         return seen;
     }
+}
+
+}  // namespace
+
+NodeObservation observe(const std::string& conninfo, std::chrono::seconds default_timeout) {
+    return observe_with(conninfo, {.default_timeout = default_timeout});
+}
+
+NodeObservation observe_within(const std::string& conninfo, std::chrono::milliseconds deadline) {
+    return observe_with(conninfo, {.deadline = deadline});
 }
 
 std::vector<NodeObservation> observe_all(const std::vector<NodeRecord>& nodes,

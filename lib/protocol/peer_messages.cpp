@@ -19,7 +19,9 @@ json parse(const std::string& body) { return json_body::parse_object(body); }
 std::string encode(const Heartbeat& m) {
     return json{{"term", m.term}, {"leader_id", m.leader_id}, {"round", m.round}}.dump();
 }
-std::string encode(const Release& m) { return json{{"term", m.term}, {"leader_id", m.leader_id}}.dump(); }
+std::string encode(const Release& m) {
+    return json{{"term", m.term}, {"leader_id", m.leader_id}, {"postmaster_exited", m.postmaster_exited}}.dump();
+}
 std::string encode(const VoteRequest& m) {
     return json{{"term", m.term}, {"candidate_id", m.candidate_id}, {"candidate_lsn", format_lsn(m.candidate_lsn)}}.dump();
 }
@@ -44,7 +46,7 @@ Heartbeat decode_heartbeat(const std::string& body) {
 }
 Release decode_release(const std::string& body) {
     auto doc = parse(body);
-    return {field<std::int64_t>(doc, "term"), field<int>(doc, "leader_id")};
+    return {field<std::int64_t>(doc, "term"), field<int>(doc, "leader_id"), doc.value("postmaster_exited", false)};
 }
 VoteRequest decode_vote_request(const std::string& body) {
     auto doc = parse(body);

@@ -18,6 +18,9 @@ struct Heartbeat {  // POST /peer/heartbeat: the primary renews its lease
 struct Release {  // POST /peer/release: the primary's PostgreSQL died; lease given up
     std::int64_t term = 0;
     int leader_id = 0;
+    // Its daemon saw the postmaster exit after a crash (not a clean
+    // shutdown): nothing is left to reconnect to, so no failure threshold.
+    bool postmaster_exited = false;
 };
 
 struct VoteRequest {  // POST /peer/vote

@@ -80,7 +80,11 @@ std::optional<decision::Answer> World::handle_request(Node& n, const Event& e) {
         return answer;
     }
     case Call::state_for_election:
-    case Call::state_for_fenced: return core.on_state_request(local(n));
+    case Call::state_for_fenced: {  // read afresh, as pghad does
+        std::optional<decision::LocalRead> fresh;
+        if (!core.votes_without_wal() && n.pg.up) fresh = decision::LocalRead{true, n.pg.in_recovery, n.pg.lsn, {}};
+        return core.on_state_request(local(n), fresh);
+    }
     case Call::vote: {
         const auto& request = std::get<peer::VoteRequest>(m.request);
         if (auto refusal = core.check_vote(request, local(n))) return *refusal;
@@ -123,7 +127,8 @@ bool World::waits_while_frozen(const Event& e) const {
     case Ev::vote_read:
     case Ev::reply:
     case Ev::timeout:
-    case Ev::job_done: return true;
+    case Ev::job_done:
+    case Ev::detected: return true;
     default: return false;
     }
 }

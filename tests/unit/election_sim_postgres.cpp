@@ -146,12 +146,37 @@ void World::schedule_job(Node& n, Job step, Time delay, const decision::Job& job
     schedule(std::move(e));
 }
 
-void World::stop_postgres(Node& n, const char* why) {
+// `immediate`: pg_ctl stop -m immediate, which pg_control shows as a crash.
+void World::stop_postgres(Node& n, const char* why, bool immediate) {
     if (!n.pg.up) return;
     n.pg.up = false;
     n.pg.down_since = now_;
     if (n.daemon) n.daemon->woke_late = false;
     note(n.id, "{}", why);
+    postmaster_exited(n, immediate);
+}
+
+// The daemon's pidfd on the postmaster: it hears of the exit a moment later
+// (once thawed, if frozen).
+void World::postmaster_exited(Node& n, bool crashed) {
+    auto e = make(Ev::detected, Time(uniform(1, 20)), n.id);
+    e.detected = crashed ? decision::Detected::postmaster_crashed : decision::Detected::postmaster_stopped;
+    schedule(std::move(e));
+    upstream_closed(n);
+}
+
+// A server or host that goes away closes the standbys' connections to it
+// (their daemons' UpstreamWatch); a cut network closes nothing.
+void World::upstream_closed(const Node& primary) {
+    for (int id = 1; id <= n_; ++id) {
+        const auto& s = nodes_[id];
+        if (id == primary.id || !s.host_up || !s.pg.up || !s.pg.in_recovery || s.pg.upstream != primary.id) continue;
+        auto delay = transit(id, primary.id);
+        if (!delay) continue;
+        auto e = make(Ev::detected, *delay, id);
+        e.detected = decision::Detected::upstream_lost;
+        schedule(std::move(e));
+    }
 }
 
 void World::run_job(const Event& e) {
@@ -159,7 +184,7 @@ void World::run_job(const Event& e) {
     const auto& job = e.core_job;
     switch (e.job) {
     case Job::fence:
-        stop_postgres(n, "fenced: PostgreSQL stopped");
+        stop_postgres(n, "fenced: PostgreSQL stopped", true);
         return finish_job(n, job);
     case Job::promote:
         if (!n.pg.up || !n.pg.in_recovery) {
@@ -240,7 +265,7 @@ void World::run_unfence_job(Node& n, const Event& e) {
         return stop_again(*result.failure, result, Time(uniform(50, 500)));
     }
     case Job::unfence_stop:
-        stop_postgres(n, "unfencing: PostgreSQL stopped again");
+        stop_postgres(n, "unfencing: PostgreSQL stopped again", false);
         return finish_job(n, job, e.result);
     case Job::unfence_promote: {
         if (!n.pg.up) return stop_again("cannot connect to PostgreSQL", failed, Time(uniform(50, 500)));

@@ -194,6 +194,9 @@ void World::dispatch(const Event& e) {
         sweep();
         return schedule(make(Ev::sweep, 10'000, 0));
     case Ev::final_heal: return final_heal();
+    case Ev::detected:
+        if (alive && n.daemon) carry(n, n.daemon->core.on_detected(e.detected, local(n)));
+        return;
     }
 }
 
@@ -363,6 +366,7 @@ void World::crash_host(Node& n) {
     n.pg.writing = false;
     n.operator_busy = false;
     note(n.id, "host crashes");
+    if (chance() < 0.5) upstream_closed(n);  // its processes killed (a powered-off host closes nothing)
     auto after = Time(uniform(1000, 40'000));
     if (now_ + after < options_.final_heal.count()) schedule(make(Ev::restart, after, n.id));
 }
@@ -384,6 +388,7 @@ void World::crash_postgres(Node& n) {
     n.pg.up = false;
     n.pg.down_since = now_;
     note(n.id, "PostgreSQL crashes ({})", n.pg.in_recovery ? "standby" : "primary");
+    postmaster_exited(n, true);
 }
 
 void World::final_heal() {

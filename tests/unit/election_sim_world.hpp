@@ -63,7 +63,7 @@ struct Message {
 
 enum class Ev : std::uint8_t {
     daemon_start, tick, facts, write, wal, request, vote_read, reply, timeout, job, job_done, thaw, fault, restart,
-    sweep, final_heal
+    sweep, final_heal, detected
 };
 // The unfence (lib/monitor/unfence.cpp) in steps: unfence_start (start_in_recovery
 // returns), unfence_promote (pg_promote returns, or times out), unfence_promoted
@@ -90,6 +90,7 @@ struct Event {
     decision::Facts facts;         // facts: the monitoring round
     std::uint64_t generation = 0;  // facts
     bool flag = false;      // unfence_promote: pg_promote returned true (else it timed out)
+    decision::Detected detected = decision::Detected::upstream_lost;  // detected: what the daemon saw
     Time started = 0;       // unfence_promote: when the promotion lands
     Lsn lsn = 0;            // wal: up to where
     int timeline = 0;       // wal
@@ -223,7 +224,9 @@ private:
     void run_unfence_job(Node& n, const Event& e);
     void start_unfence_promotion(Node& n, const decision::Job& job);
     void schedule_job(Node& n, Job step, Time delay, const decision::Job& job);
-    void stop_postgres(Node& n, const char* why);
+    void stop_postgres(Node& n, const char* why, bool immediate);
+    void postmaster_exited(Node& n, bool crashed);
+    void upstream_closed(const Node& primary);
     void promote(Node& n, std::int64_t term);
     void record_promotion(Node& n, std::int64_t elected_term);
     void siblings_follow(Node& n);

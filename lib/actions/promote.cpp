@@ -11,6 +11,7 @@
 #include "actions/replication.hpp"
 #include "catalog/nodes.hpp"
 #include "catalog/schema.hpp"
+#include "core/log.hpp"
 #include "pg/conninfo.hpp"
 #include "probe/probe.hpp"
 
@@ -116,6 +117,7 @@ PromoteOutcome promote_now(const Config& config, const pg::Connection& local, co
         throw Error(ExitCode::partial, "pg_promote() could not signal the server to promote", {},
                     "check the server log; the node may still finish promoting — see \"pgha cluster show\"");
     wait_until_writable(local);
+    log::info("pg_promote finished: PostgreSQL accepts writes");
     checkpoint(local);  // so pg_control (read by pg_rewind of the old primary) names the new timeline
 
     local.begin();

@@ -183,6 +183,7 @@ void Core::adopt_facts(Effects& fx, const Facts& facts) {
     if (facts.metadata_read) notice_term(fx, facts.cluster_term);
     const auto& local = facts.local;
     status_.postgres_up = local.reachable;
+    if (local.reachable) stopped_cleanly_ = false;
     status_.role = !local.reachable ? Role::unknown
                    : is_witness()   ? Role::witness
                    : local.in_recovery ? Role::standby
@@ -202,7 +203,8 @@ void Core::dispatch_round(Effects& fx, const Facts& facts, TimePoint now) {
     else if (status_.fenced) fenced_round(fx, now);
     else if (auto why = owns_postgres(now); why && !reachable)
         decided(fx, *why);  // stopped by a switchover, not crashed: no lease release
-    else if (was_primary_ && !reachable) release_lease(fx, now);
+    else if (was_primary_ && !reachable && !stopped_cleanly_) release_lease(fx, now);
+    else if (was_primary_ && !reachable) decided(fx, "no action: PostgreSQL of this primary was shut down cleanly");
     else if (status_.role == Role::standby) standby_round(fx, now);
     else if (status_.role == Role::witness) decided(fx, "no action: witness, voting only");
     else decided(fx, "no action: PostgreSQL is not reachable: " + facts.local.error);
@@ -255,16 +257,17 @@ Effects Core::on_detected(Detected what, TimePoint now) {
         return fx;
     }
     bool crashed = what == Detected::postmaster_crashed;
-    fx.notes.push_back({Level::info, crashed ? "the postmaster exited without a clean shutdown"
-                                             : "the postmaster exited after a clean shutdown"});
     bool was_writable = status_.role == Role::primary || was_primary_;
     status_.postgres_up = false;
     status_.writable = false;
     status_.role = Role::unknown;
+    stopped_cleanly_ = !crashed;
     if (!status_.fenced && !action_busy_ && !owns_postgres(now) && was_writable) {
         primary_writable_ = false;
         was_primary_ = true;
-        release_lease(fx, now, crashed);
+        if (crashed) release_lease(fx, now, true);
+        else decided(fx, "PostgreSQL of this primary was shut down cleanly (a planned stop or restart): the lease is "
+                         "not released, it runs out unless PostgreSQL is back before");
         if (!promoting_term_) lease_.reset();
     }
     wake(fx);

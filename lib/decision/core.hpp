@@ -171,6 +171,7 @@ private:
     bool ping_busy_ = false;
     bool was_primary_ = false;
     bool released_ = false;
+    bool released_exited_ = false;  // ...saying the postmaster exited after a crash
     TimePoint next_unfence_attempt_{};
     std::optional<TimePoint> last_ping_answer_;  // ping mode: when the last answered check of the targets began
     TimePoint ping_started_{};                   // ...and when the running one began
@@ -181,6 +182,10 @@ private:
     // The primary's daemon released its lease because its postmaster exited
     // after a crash: no failure threshold to wait for (nothing to reconnect to).
     bool primary_exited_ = false;
+    // This node's postmaster exited after a clean shutdown (pg_ctl stop or
+    // restart by hand): a planned stop, so the lease is not released but
+    // left to run out; a restart within it causes no failover.
+    bool stopped_cleanly_ = false;
     std::optional<Millis> next_tick_sooner_;  // a deadline before the next regular tick (failure threshold, lease)
     std::optional<std::int64_t> led_term_;
     std::optional<std::int64_t> promoting_term_;  // won, its promotion job still running

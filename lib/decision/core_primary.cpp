@@ -9,6 +9,7 @@ namespace pgha::decision {
 void Core::primary_round(Effects& fx, TimePoint now) {
     status_.last_primary_contact = now;
     released_ = false;
+    released_exited_ = false;
     // Someone started it again while fenced: stop it again.
     if (status_.fenced) return fence(fx, "PostgreSQL runs again on a fenced node", now);
     // The term this node leads is the one its own metadata recorded when it
@@ -93,9 +94,13 @@ void Core::note_promise(Effects& fx, int peer, Millis promise) {
     status_.lease_mismatch = std::move(mismatch);
 }
 
+// Once, and once more if a round that found PostgreSQL down released it
+// before the postmaster's exit was seen: the standbys then stop waiting.
 void Core::release_lease(Effects& fx, TimePoint now, bool postmaster_exited) {
-    if (released_) return;
+    if (released_ && (released_exited_ || !postmaster_exited)) return;
+    bool again = released_;
     released_ = true;
+    released_exited_ = postmaster_exited;
     decided(fx, postmaster_exited ? "the postmaster of this primary exited after a crash: releasing the lease so "
                                     "that a standby is elected at once"
                                   : "PostgreSQL of this primary is down: releasing the lease so that a standby can "
@@ -105,6 +110,7 @@ void Core::release_lease(Effects& fx, TimePoint now, bool postmaster_exited) {
     PendingCall call;
     call.call = Call::release;
     broadcast(fx, std::move(call), peer::Release{term, settings_.node_id, postmaster_exited}, now);
+    if (again) return;  // the event was recorded the first time
     Job event;
     event.kind = JobKind::record_event;
     event.event = "fencing";

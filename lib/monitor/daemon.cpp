@@ -315,6 +315,8 @@ void Daemon::start() {
 void Daemon::stop() {
     impl_->stopping = true;
     impl_->timer.cancel();
+    impl_->postmaster.stop();
+    impl_->upstream.drop();
     impl_->server->stop();
 }
 

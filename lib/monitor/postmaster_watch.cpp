@@ -93,4 +93,9 @@ void PostmasterWatch::follow() {
     });
 }
 
+void PostmasterWatch::stop() {
+    impl_->pidfd.reset();
+    impl_->pid = 0;
+}
+
 }  // namespace pgha

@@ -22,6 +22,8 @@ public:
     // After a round found the server up: watch the postmaster named in
     // postmaster.pid, unless it is watched already. Never throws.
     void follow();
+    // Stops watching (the daemon stops: nothing may keep its loop running).
+    void stop();
 
 private:
     struct Impl;

@@ -8,11 +8,16 @@ path) -- it runs RUNS failovers back and forth on one 3-node lab, with a writer
 that inserts one row every 20 ms through a libpq multi-host string
 (target_session_attrs=read-write). It prints, per case, the median and max of:
 the time from the fault to the first acknowledged write on the new primary, and
-the acknowledged writes missing on the new primary. Then the resident memory
-and CPU per minute of an idle pghad.
+the acknowledged writes missing on the new primary. Each run also prints its
+phases, read from the daemons' dated log lines: fault -> detected (the
+postmaster's exit, a broken connection to the primary, or a round that lost
+it) -> lease released (or, without a release, the winner deciding that the
+lease expired) -> votes asked -> won -> PostgreSQL writable -> first write.
+Then the resident memory and CPU per minute of an idle pghad.
 
     python3 scripts/bench/failover.py [RUNS]      (default 5)
 """
+import datetime
 import os
 import signal
 import statistics
@@ -55,18 +60,27 @@ def one_failover(lab, daemons, primary, lost_host, table):
     with open(os.path.join(lab.node(primary).data_dir, "postmaster.pid")) as f:
         pid = int(f.readline())
     before = len(writer.acked)
+    offsets = log_offsets(lab)
+    fault_wall = time.time()
     fault = time.monotonic()
     if lost_host:
         kill_daemon(daemons[primary])
     os.kill(pid, signal.SIGKILL)
     new = wait_until(lambda: [n for n in writable(lab) if n != primary], 120, "failover")[0]
     promoted = time.monotonic()
-    first_ack = wait_until(lambda: len(writer.acked) > before and time.monotonic(), 60, "a write")
+    port = lab.node(new).port
+    first = wait_until(lambda: next((i for i in writer.acked[before:] if writer.acked_by.get(i) == port), None),
+                       60, "a write on the new primary", interval=0.02)
+    first_ack = writer.acked_at[first]  # when the writer saw it acknowledged
     sibling = ({1, 2, 3} - {primary, new}).pop()
     streaming = wait_until(lambda: streams_from(lab, sibling, new) and time.monotonic(), 60, "the sibling")
     time.sleep(0.5)
     acked = writer.stop()
     took = first_ack - fault
+    steps = phases(lab, offsets, fault_wall, primary, new)
+    print("  node %d -> node %d: %s -> first write %.3f s" % (
+        primary, new, " -> ".join("%s %s" % (k, "-" if v is None else "%.3f s" % v) for k, v in steps.items()),
+        took), flush=True)
     present = set(int(x) for x in lab.psql(new, "SELECT id FROM %s" % table).split())
     lost = len([i for i in acked if i not in present])
     r = lab.pgha(primary, "node", "rejoin", "-d", lab.node(new).conninfo, timeout=120)
@@ -76,6 +90,51 @@ def one_failover(lab, daemons, primary, lost_host, table):
     if lost_host:
         start_daemon(lab, daemons, primary)
     return new, took, lost, streaming - promoted
+
+
+PHASES = [
+    ("detected", ("the postmaster (PID", "the connection to the primary broke", "waiting: primary lost for")),
+    ("lease released/expired", ("released its lease", "electing: the primary is lost")),
+    ("votes asked", ("electing: asking for votes",)),
+    ("won", ("won the election",)),
+    ("writable", ("pg_promote finished",)),
+]
+
+
+def log_offsets(lab):
+    return {n: os.path.getsize(log_path(lab, n)) if os.path.exists(log_path(lab, n)) else 0 for n in (1, 2, 3)}
+
+
+def log_path(lab, n):
+    return os.path.join(lab.node(n).dir, "pghad.log")
+
+
+def log_lines(lab, offsets, nodes):
+    """(wall-clock seconds, text) of the daemons' lines since `offsets`."""
+    out = []
+    for n in nodes:
+        with open(log_path(lab, n), "rb") as f:
+            f.seek(offsets[n])
+            for raw in f.read().decode(errors="replace").splitlines():
+                stamp, _, text = raw.partition(" ")
+                try:
+                    when = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+                except ValueError:
+                    continue
+                out.append((when.replace(tzinfo=datetime.timezone.utc).timestamp(), text))
+    return sorted(out)
+
+
+def phases(lab, offsets, fault_wall, old, new):
+    """Seconds from the fault to the first line of each phase (None: not seen)."""
+    seen = {}
+    everyone = log_lines(lab, offsets, (1, 2, 3))
+    winner = log_lines(lab, offsets, (new,))
+    for name, needles in PHASES:
+        lines = everyone if name == "detected" else winner
+        hits = [t for t, text in lines if t >= fault_wall - 0.05 and any(x in text for x in needles)]
+        seen[name] = min(hits) - fault_wall if hits else None
+    return seen
 
 
 def streams_from(lab, standby, upstream):

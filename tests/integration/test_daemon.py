@@ -272,6 +272,18 @@ class DaemonTest(LabTestCase):
         self.assertLess(queued[0]["timestamp"], election["timestamp"], "the queued event keeps its own time")
         status = json.loads(http(n[new], "/status")[1])
         self.assertGreaterEqual(status["term"], 2, status)
+        # Seen through the pidfd, not by a monitoring round: the old primary's
+        # daemon logs the exit and releases at once, flagged, and the winner
+        # stood without waiting reconnect_attempts x reconnect_interval.
+        with open(os.path.join(n[1].dir, "pghad.log")) as f:
+            old_log = f.read()
+        self.assertIn("the postmaster (PID %d) exited without a clean shutdown" % pid, old_log)
+        self.assertIn("the postmaster of this primary exited after a crash: releasing the lease", old_log)
+        with open(os.path.join(n[new].dir, "pghad.log")) as f:
+            new_log = f.read()
+        self.assertIn("released its lease of term 1 (its postmaster exited)", new_log)
+        self.assertNotIn("waiting: primary lost for", new_log.split("(its postmaster exited)")[-1]
+                         .split("won the election")[0], "no failure threshold after such a release")
 
     def test_5_sigterm_stops_the_daemon_cleanly(self):
         proc = self.daemons[3]

@@ -75,6 +75,21 @@ class PauseAndDaemonDeathTest(DaemonLab):
         self.start_daemon(3)
         wait_until(lambda: http(self.lab.node(3), "/replica")[0] == 200, 10, "node3's daemon monitoring again")
 
+    def test_2a_planned_restart_of_the_primary_is_no_failover(self):
+        term = json.loads(http(self.lab.node(1), "/status")[1])["term"]
+        log = os.path.join(self.lab.node(1).dir, "pghad.log")
+        r = self.pgha(1, "node", "service", "--action=restart")
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.lab.adopt_pid(1)
+        time.sleep(6)  # past the lease and the failure threshold
+        self.assertEqual(self.writable(), [1], "no failover after a planned restart")
+        self.assertEqual(json.loads(http(self.lab.node(2), "/status")[1])["term"], term, "no new term")
+        with open(log) as f:
+            text = f.read()
+        self.assertIn("exited after a clean shutdown", text, "the daemon saw the planned stop")
+        self.assertNotIn("releasing the lease", text)
+        wait_until(lambda: self.streams_from(2, 1) and self.streams_from(3, 1), 20, "the standbys to stream again")
+
     def test_3_paused_cluster_promotes_nobody_until_unpaused(self):
         r = self.pgha(2, "daemon", "pause")
         self.assertEqual(r.returncode, 0, describe(r))

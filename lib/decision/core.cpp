@@ -282,7 +282,8 @@ peer::State Core::on_state_request(TimePoint now, const std::optional<LocalRead>
             fresh_wal ? fresh->lsn : status_.lsn,
             settings_.priority,
             voter_.record().term,
-            durable_.paused || hold_reason(now).has_value()};
+            durable_.paused || hold_reason(now).has_value(),
+            unfencing()};
 }
 
 VoteCheck Core::check_vote(const peer::VoteRequest&, TimePoint now) const {
@@ -291,6 +292,7 @@ VoteCheck Core::check_vote(const peer::VoteRequest&, TimePoint now) const {
     };
     if (hold_reason(now)) return refuse("a switchover holds automatic failover");
     if (primary_writable_ && status_.role == Role::standby) return refuse("I still see the primary");
+    if (unfencing()) return refuse("I am unfencing: nobody was elected after I fenced, I take my lease back");
     return std::nullopt;
 }
 

@@ -106,6 +106,8 @@ private:
     std::optional<std::string> owns_postgres(TimePoint now) const;
     void notice_term(Effects& fx, std::int64_t term);
     void wake(Effects& fx);
+    // An unfence attempt is running (its job keeps the node busy until it ends).
+    bool unfencing() const { return unfencing_ && action_busy_ && status_.fenced; }
 
     // core_primary.cpp
     void primary_round(Effects& fx, TimePoint now);
@@ -172,6 +174,7 @@ private:
     bool was_primary_ = false;
     bool released_ = false;
     bool released_exited_ = false;  // ...saying the postmaster exited after a crash
+    bool unfencing_ = false;        // from the start in recovery until promoted or given up
     TimePoint next_unfence_attempt_{};
     std::optional<TimePoint> last_ping_answer_;  // ping mode: when the last answered check of the targets began
     TimePoint ping_started_{};                   // ...and when the running one began

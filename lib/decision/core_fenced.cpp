@@ -68,6 +68,7 @@ void Core::after_fenced_survey(Effects& fx, const PendingCall& call, TimePoint n
 // promise not to vote), and only then is it promoted, within that lease.
 void Core::try_unfence(Effects& fx, std::int64_t led) {
     action_busy_ = true;
+    unfencing_ = true;
     decided(fx, fmt::format("unfencing: no newer term exists; PostgreSQL starts in recovery to replay its WAL, "
                             "then asks a quorum for the lease of term {}",
                             led));
@@ -135,6 +136,7 @@ void Core::unfence_promoted(Effects& fx, const JobResult& result, TimePoint now)
     run_job(fx, std::move(event));
     if (!result.ok) return unfence_failed(fx, "the promotion did not finish in time", now);
     action_done();
+    unfencing_ = false;
     status_.fenced = false;
     status_.fence_reason.clear();
     if (won_) {
@@ -147,6 +149,7 @@ void Core::unfence_promoted(Effects& fx, const JobResult& result, TimePoint now)
 
 void Core::unfence_failed(Effects& fx, const std::string& why, TimePoint now) {
     action_done();
+    unfencing_ = false;
     next_unfence_attempt_ = now + std::max(Millis(10'000), 10 * settings_.monitor_interval);
     decided(fx, fmt::format("fenced ({}); unfencing failed: {}", status_.fence_reason, why));
 }

@@ -55,7 +55,7 @@ election::StandbySnapshot Core::base_snapshot(TimePoint now) const {
 void Core::on_peer_states(Effects& fx, const PendingCall& call, TimePoint now) {
     auto s = base_snapshot(now);
     for (const auto& [peer, state] : call.reports) {
-        s.peers.push_back({peer, state.has_value(), state && state->sees_primary});
+        s.peers.push_back({peer, state.has_value(), state && state->sees_primary, state && state->unfencing});
         const auto* m = member(peer);
         bool witness = (m && m->witness) || (state && state->role == "witness");
         int priority = state ? state->priority : m ? m->priority : 0;

@@ -23,6 +23,10 @@ Decision decide_standby(const StandbySnapshot& s) {
     for (const auto& peer : s.peers)
         if (peer.reachable && peer.sees_primary)
             return {Action::none, fmt::format("no action: node {} still sees the primary", peer.node_id)};
+    for (const auto& peer : s.peers)
+        if (peer.reachable && peer.unfencing)
+            return {Action::none, fmt::format("no action: node {} is unfencing (nobody was elected after it "
+                                              "fenced: it takes its lease back)", peer.node_id)};
     std::size_t reachable = 1;
     for (const auto& peer : s.peers) reachable += peer.reachable ? 1 : 0;
     if (reachable < quorum(s.voters)) {

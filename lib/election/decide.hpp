@@ -16,6 +16,7 @@ struct PeerReport {
     int node_id = 0;
     bool reachable = false;   // its daemon answered
     bool sees_primary = false;  // it is connected to the primary right now
+    bool unfencing = false;     // a fenced old primary taking its lease back
 };
 
 struct StandbySnapshot {

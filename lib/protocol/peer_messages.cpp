@@ -35,7 +35,7 @@ std::string encode(const Reply& m) {
 }
 std::string encode(const State& m) {
     return json{{"node_id", m.node_id}, {"role", m.role},   {"sees_primary", m.sees_primary}, {"lsn", lsn_json(m.lsn)},
-                {"priority", m.priority}, {"term", m.term}, {"paused", m.paused}}
+                {"priority", m.priority}, {"term", m.term}, {"paused", m.paused}, {"unfencing", m.unfencing}}
         .dump();
 }
 std::string encode(const Pause& m) { return json{{"paused", m.paused}}.dump(); }
@@ -63,7 +63,7 @@ State decode_state(const std::string& body) {
     auto doc = parse(body);
     return {field<int>(doc, "node_id"), field<std::string>(doc, "role"), field<bool>(doc, "sees_primary"),
             lsn_field(doc, "lsn"), field<int>(doc, "priority"), field<std::int64_t>(doc, "term"),
-            field<bool>(doc, "paused")};
+            field<bool>(doc, "paused"), doc.value("unfencing", false)};
 }
 Pause decode_pause(const std::string& body) { return {field<bool>(parse(body), "paused")}; }
 

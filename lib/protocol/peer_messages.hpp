@@ -45,6 +45,9 @@ struct State {  // POST /peer/state: what a peer sees, for the election snapshot
     int priority = 0;
     std::int64_t term = 0;
     bool paused = false;
+    // A fenced old primary taking its lease back (nobody was elected): no
+    // standby stands meanwhile, it has the WAL it wrote alone.
+    bool unfencing = false;
 };
 
 struct Pause {  // POST /peer/pause

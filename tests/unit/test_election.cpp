@@ -228,6 +228,7 @@ TEST_CASE("every guard stops an election, with its reason") {
         {"too soon", [](auto& s) { s.upstream_lost_for = 1s; }, Action::wait, "primary lost for 1000 ms"},
         {"lease", [](auto& s) { s.lease_expired = false; s.lease_remaining = 4s; }, Action::wait, "lease"},
         {"peer sees primary", [](auto& s) { s.peers[0].sees_primary = true; }, Action::none, "node 3 still sees"},
+        {"peer unfencing", [](auto& s) { s.peers[0].unfencing = true; }, Action::none, "node 3 is unfencing"},
         {"no quorum", [](auto& s) { s.peers[0].reachable = false; }, Action::none, "only 1 of 3"},
         {"better candidate", [](auto& s) { s.candidates[1].lsn = 2000; }, Action::wait, "node 3 is a better"},
         {"priority 0", [](auto& s) { s.candidates[0].priority = 0; }, Action::wait, "not eligible"},

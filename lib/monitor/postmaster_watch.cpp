@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <utility>
 
 #include "actions/data_directory.hpp"
@@ -36,8 +37,8 @@ std::optional<int> watched_postmaster(const std::string& data_directory) {
     return static_cast<int>(*pid);
 }
 
-}  // namespace
-
+// pg_control's state: true for "shut down" / "shut down in recovery";
+// nullopt when it cannot be read.
 std::optional<bool> shut_down_cleanly(const std::string& data_directory) {
     // ControlFileData begins with system_identifier (8 bytes),
     // pg_control_version and catalog_version_no (4 each), then the DBState.
@@ -47,6 +48,8 @@ std::optional<bool> shut_down_cleanly(const std::string& data_directory) {
     constexpr std::uint32_t shut_down = 1, shut_down_in_recovery = 2;
     return state == shut_down || state == shut_down_in_recovery;
 }
+
+}  // namespace
 
 struct PostmasterWatch::Impl {
     asio::io_context& io;
@@ -89,7 +92,7 @@ void PostmasterWatch::follow() {
         auto clean = shut_down_cleanly(w.data_directory);
         log::info("the postmaster (PID {}) exited{}", pid,
                   !clean ? "" : *clean ? " after a clean shutdown" : " without a clean shutdown");
-        w.exited(clean.value_or(true));  // unknown: no fast path, the failure threshold applies
+        w.exited(clean.value_or(true));  // unknown: as a planned stop (nothing released, the lease runs out)
     });
 }
 

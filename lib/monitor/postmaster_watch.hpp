@@ -4,7 +4,6 @@
 // round (which stays as the fallback).
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace boost::asio {
@@ -29,9 +28,5 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-// pg_control's state: true for "shut down" / "shut down in recovery";
-// nullopt when it cannot be read.
-std::optional<bool> shut_down_cleanly(const std::string& data_directory);
 
 }  // namespace pgha

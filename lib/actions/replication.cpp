@@ -19,10 +19,21 @@ std::string decode_bytea(const std::string& text) {
 
 }  // namespace
 
+// A WAL receiver whose connection went through a partition can sit in TCP's
+// retransmission backoff (up to 2 min between tries) long after the network
+// healed; unacknowledged data for 10 s, or silent keepalives, break it so that
+// the receiver reconnects (wal_retrieve_retry_interval). Unless the
+// upstream's conninfo says otherwise.
+constexpr std::pair<const char*, const char*> kReplicationLinkDefaults[] = {
+    {"tcp_user_timeout", "10000"}, {"keepalives", "1"}, {"keepalives_idle", "5"},
+    {"keepalives_interval", "2"}, {"keepalives_count", "3"}};
+
 std::string primary_conninfo_for(const std::string& upstream_conninfo, const std::string& repluser,
                                  const std::string& application_name) {
-    auto params = pg::parse_conninfo(
-        pg::conninfo_with(upstream_conninfo, {{"user", repluser}, {"application_name", application_name}}));
+    pg::ConninfoParams settings{{"user", repluser}, {"application_name", application_name}};
+    for (auto [key, value] : kReplicationLinkDefaults)
+        if (!pg::conninfo_value(upstream_conninfo, key)) settings.emplace_back(key, value);
+    auto params = pg::parse_conninfo(pg::conninfo_with(upstream_conninfo, settings));
     std::erase_if(params, [](const auto& p) { return p.first == "dbname" || p.first == "replication"; });
     return pg::format_conninfo(params);
 }

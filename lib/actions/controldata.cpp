@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 #include <regex>
 #include <sstream>
 
 #include "actions/pg_tools.hpp"
+#include "actions/timeline.hpp"
 #include "core/error.hpp"
 #include "process/process.hpp"
 
@@ -89,13 +92,46 @@ ControlData read_controldata(const Config& config, const std::string& data_direc
     return *control;
 }
 
-std::optional<Lsn> find_wal_end(const Config& config, const std::string& data_directory, const ControlData& control) {
+namespace {
+
+// The newest timeline above `timeline` with a history file in pg_wal, and
+// where it begins; nullopt when there is none (or it cannot be read).
+std::optional<TimelineSwitch> newer_timeline(const std::string& wal, int timeline) {
+    std::optional<TimelineSwitch> newest;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(wal, error)) {
+        auto name = entry.path().filename().string();
+        if (name.size() != 16 || !name.ends_with(".history")) continue;
+        int id = static_cast<int>(std::strtol(name.substr(0, 8).c_str(), nullptr, 16));
+        if (id <= timeline || (newest && id <= newest->timeline)) continue;
+        std::ifstream file(entry.path());
+        std::stringstream content;
+        content << file.rdbuf();
+        auto history = parse_timeline_history(content.str());
+        if (!history || history->empty()) continue;
+        newest = TimelineSwitch{id, history->back().switchpoint};
+    }
+    return newest;
+}
+
+}  // namespace
+
+std::optional<WalEnd> find_wal_end(const Config& config, const std::string& data_directory, const ControlData& control) {
     auto wal = (std::filesystem::path(data_directory) / "pg_wal").string();
+    WalEnd end{control.timeline, 0};
+    auto start = control.redo_lsn;
+    if (auto newer = newer_timeline(wal, control.timeline)) {
+        end.timeline = newer->timeline;
+        start = std::max(start, newer->switchpoint);
+    }
     auto result = run_process({pg_tool(config, "pg_waldump"), "--quiet", "-p", wal, "-t",
-                               std::to_string(control.timeline), "-s", format_lsn(control.redo_lsn)},
+                               std::to_string(end.timeline), "-s", format_lsn(start)},
                               {.timeout = Millis(120000), .environment = {{"LC_ALL", "C"}}});
     if (!result.started || result.timed_out) return std::nullopt;
-    return parse_wal_end(result.output);
+    auto lsn = parse_wal_end(result.output);
+    if (!lsn) return std::nullopt;
+    end.lsn = *lsn;
+    return end;
 }
 
 }  // namespace pgha

@@ -29,7 +29,15 @@ std::optional<Lsn> parse_wal_end(const std::string& output);
 // Runs pg_controldata on the directory; throws pgha::Error(refused) on failure.
 ControlData read_controldata(const Config& config, const std::string& data_directory);
 
-// The end of the WAL in a stopped data directory; nullopt when it cannot be told.
-std::optional<Lsn> find_wal_end(const Config& config, const std::string& data_directory, const ControlData& control);
+struct WalEnd {
+    int timeline = 0;  // the newest timeline pg_wal holds WAL of
+    Lsn lsn = 0;
+};
+
+// The end of the WAL in a stopped data directory; nullopt when it cannot be
+// told. A server promoted and stopped before its first checkpoint has WAL on
+// a newer timeline than pg_control names: that one is read, from its
+// switchpoint (its .history file) when the redo point is older.
+std::optional<WalEnd> find_wal_end(const Config& config, const std::string& data_directory, const ControlData& control);
 
 }  // namespace pgha

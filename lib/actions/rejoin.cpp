@@ -69,7 +69,7 @@ Check timeline_check(const Config& config, const pg::Connection& target, const s
         return check;
     }
     auto history = timeline_history(target_conninfo, repluser, *seen.timeline);
-    auto verdict = can_follow(control.timeline, *wal_end, *seen.timeline, *seen.lsn, history);
+    auto verdict = can_follow(wal_end->timeline, wal_end->lsn, *seen.timeline, *seen.lsn, history);
     rewind_needed = !verdict.can_follow;
     check.passed = true;
     check.detail = verdict.can_follow ? verdict.reason + "; no pg_rewind needed" : verdict.reason + "; pg_rewind needed";

@@ -40,7 +40,8 @@ bool replayed_to(const Config& config, Lsn end) {
 std::optional<std::string> start_in_recovery(const Config& config, std::chrono::milliseconds replay_timeout) {
     std::optional<Lsn> end;
     try {
-        end = find_wal_end(config, config.data_directory, read_controldata(config, config.data_directory));
+        auto found = find_wal_end(config, config.data_directory, read_controldata(config, config.data_directory));
+        if (found) end = found->lsn;
     } catch (const Error& error) {
         return std::string("cannot read pg_control: ") + error.what();
     }

@@ -150,18 +150,20 @@ Effects Core::on_tick(TimePoint now) {
         return fx;
     }
     tick_busy_ = true;
+    start_round(fx, now);  // ticks go on while the round runs (heartbeats, the lease's margin)
+    return fx;
+}
+
+void Core::start_round(Effects& fx, TimePoint now) {
     round_started_ = now;
     fx.gather = action_generation_;
-    next_tick(fx, now);  // ticks go on while the round runs (heartbeats, the lease's margin)
-    return fx;
+    next_tick(fx, now);
 }
 
 Effects Core::on_facts(const Facts& facts, std::uint64_t generation, TimePoint now) {
     Effects fx;
     if (std::exchange(stale_round_, false)) {  // read before what was detected since: read again
-        round_started_ = now;
-        fx.gather = action_generation_;
-        next_tick(fx, now);
+        start_round(fx, now);
         return fx;
     }
     tick_busy_ = false;

@@ -106,6 +106,7 @@ private:
     std::optional<std::string> owns_postgres(TimePoint now) const;
     void notice_term(Effects& fx, std::int64_t term);
     void wake(Effects& fx);
+    void start_round(Effects& fx, TimePoint now);  // gather a monitoring round, the timer kept going
     // An unfence attempt is running (its job keeps the node busy until it ends).
     bool unfencing() const { return unfencing_ && action_busy_ && status_.fenced; }
 

@@ -39,8 +39,7 @@ struct UpstreamWatch::Impl : std::enable_shared_from_this<UpstreamWatch::Impl> {
                            [self = shared_from_this(), gen](const boost::system::error_code& error) {
                                if (error || gen != self->generation || !self->connection) return;
                                if (self->connection->consume_input()) return self->watch(gen);
-                               log::info("the connection to the primary broke");
-                               self->close();
+                               self->close();  // the core logs it (on_detected)
                                self->conninfo.clear();  // connect again after the next round that sees it
                                self->lost();
                            });

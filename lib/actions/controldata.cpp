@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <vector>
 #include <regex>
 #include <sstream>
 
 #include "actions/pg_tools.hpp"
 #include "actions/timeline.hpp"
+#include "actions/timeline_files.hpp"
 #include "core/error.hpp"
 #include "process/process.hpp"
 
@@ -96,18 +96,12 @@ namespace {
 
 // The newest timeline above `timeline` with a history file in pg_wal, and
 // where it begins; nullopt when there is none (or it cannot be read).
-std::optional<TimelineSwitch> newer_timeline(const std::string& wal, int timeline) {
+std::optional<TimelineSwitch> newer_timeline(const std::string& data_directory, int timeline) {
     std::optional<TimelineSwitch> newest;
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(wal, error)) {
-        auto name = entry.path().filename().string();
-        if (name.size() != 16 || !name.ends_with(".history")) continue;
-        int id = static_cast<int>(std::strtol(name.substr(0, 8).c_str(), nullptr, 16));
+    auto wal = (std::filesystem::path(data_directory) / "pg_wal").string();
+    for (int id : history_file_timelines(wal)) {
         if (id <= timeline || (newest && id <= newest->timeline)) continue;
-        std::ifstream file(entry.path());
-        std::stringstream content;
-        content << file.rdbuf();
-        auto history = parse_timeline_history(content.str());
+        auto history = read_history_file(data_directory, id);
         if (!history || history->empty()) continue;
         newest = TimelineSwitch{id, history->back().switchpoint};
     }
@@ -120,7 +114,7 @@ std::optional<WalEnd> find_wal_end(const Config& config, const std::string& data
     auto wal = (std::filesystem::path(data_directory) / "pg_wal").string();
     WalEnd end{control.timeline, 0};
     auto start = control.redo_lsn;
-    if (auto newer = newer_timeline(wal, control.timeline)) {
+    if (auto newer = newer_timeline(data_directory, control.timeline)) {
         end.timeline = newer->timeline;
         start = std::max(start, newer->switchpoint);
     }

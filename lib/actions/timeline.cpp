@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <sstream>
 
 namespace pgha {
@@ -44,6 +45,34 @@ FollowVerdict can_follow(int node_timeline, Lsn node_lsn, int target_timeline, L
     }
     return {false, fmt::format("timeline {} is not in the history of the target's timeline {}", node_timeline,
                                target_timeline)};
+}
+
+namespace {
+
+// Where each timeline of a chain begins: its parent's switchpoint.
+std::map<int, Lsn> timeline_starts(int timeline, const std::vector<TimelineSwitch>& history) {
+    std::map<int, Lsn> starts;
+    Lsn start = 0;
+    for (const auto& entry : history) {
+        starts.emplace(entry.timeline, start);
+        start = entry.switchpoint;
+    }
+    starts.emplace(timeline, start);
+    return starts;
+}
+
+}  // namespace
+
+std::optional<std::string> timeline_collision(int node_timeline, const std::vector<TimelineSwitch>& node_history,
+                                              int target_timeline, const std::vector<TimelineSwitch>& target_history) {
+    auto target_starts = timeline_starts(target_timeline, target_history);
+    for (const auto& [timeline, start] : timeline_starts(node_timeline, node_history)) {
+        auto other = target_starts.find(timeline);
+        if (other == target_starts.end() || other->second == start) continue;
+        return fmt::format("timeline {} was started twice: here at {}, on the target at {}", timeline,
+                           format_lsn(start), format_lsn(other->second));
+    }
+    return std::nullopt;
 }
 
 }  // namespace pgha

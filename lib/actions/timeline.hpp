@@ -30,4 +30,12 @@ struct FollowVerdict {
 FollowVerdict can_follow(int node_timeline, Lsn node_lsn, int target_timeline, Lsn target_lsn,
                          const std::vector<TimelineSwitch>& target_history);
 
+// Two nodes promoted from the same timeline without seeing each other's switch
+// can both have started the same timeline number, from different points (see
+// reserve_timelines). pg_rewind takes the two for one and finds nothing to do,
+// so such a node can only be re-cloned. Names the timeline and both starts, or
+// nullopt when every timeline number the two histories share starts alike.
+std::optional<std::string> timeline_collision(int node_timeline, const std::vector<TimelineSwitch>& node_history,
+                                              int target_timeline, const std::vector<TimelineSwitch>& target_history);
+
 }  // namespace pgha

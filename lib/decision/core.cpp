@@ -300,8 +300,9 @@ VoteCheck Core::check_vote(const peer::VoteRequest&, TimePoint now) const {
 
 peer::Reply Core::on_vote(const peer::VoteRequest& m, const LocalRead& fresh, TimePoint now) {
     if (auto refusal = check_vote(m, now)) return *refusal;  // it may have changed while the driver read
+    // Refused or not, the candidate learns which timelines this node knows.
     auto refuse = [&](std::string reason) {
-        return peer::Reply{false, voter_.record().term, settings_.node_id, std::move(reason)};
+        return peer::Reply{false, voter_.record().term, settings_.node_id, std::move(reason), 0, fresh.newest_timeline};
     };
     // The local server as read afresh: WAL received since the last tick must
     // count, or a candidate behind it could win.
@@ -317,7 +318,7 @@ peer::Reply Core::on_vote(const peer::VoteRequest& m, const LocalRead& fresh, Ti
         Effects ignored;
         if (auto error = persist(ignored)) return refuse("cannot persist the vote: " + *error);  // on disk first
     }
-    return {reply.granted, reply.term, settings_.node_id, reply.reason, reply.promise.count()};
+    return {reply.granted, reply.term, settings_.node_id, reply.reason, reply.promise.count(), fresh.newest_timeline};
 }
 
 peer::Reply Core::on_pause(bool paused) {

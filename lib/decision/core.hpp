@@ -83,6 +83,7 @@ private:
         bool ping_stands_in = false;
         std::vector<Millis> promises;  // granted votes / acknowledgments, its own first
         std::vector<std::pair<int, std::optional<peer::State>>> reports;
+        int newest_timeline = 0;  // votes: the newest the voters told
     };
     struct PendingJob {
         Job job;

@@ -116,6 +116,7 @@ void Core::vote_answered(Effects& fx, PendingCall& call, int peer, const peer::R
         ++call.refusals;
         fx.notes.push_back({Level::info, fmt::format("node {} refused its vote: {}", peer, reply.reason)});
     }
+    call.newest_timeline = std::max(call.newest_timeline, reply.newest_timeline);
     notice_term(fx, reply.term);
 }
 
@@ -144,6 +145,7 @@ void Core::election_finished(Effects& fx, const PendingCall& call, TimePoint now
     job.kind = JobKind::promote;
     job.term = call.term;
     job.votes = call.grants;
+    job.timeline_floor = call.newest_timeline;
     run_job(fx, std::move(job));
 }
 

@@ -54,6 +54,7 @@ struct Job {
     std::string reason;       // fence, promote_unfenced: why it fenced
     std::int64_t term = 0;    // promote: the term won
     std::size_t votes = 0;    // promote
+    int timeline_floor = 0;   // promote: the newest timeline the voters know of
     int target = 0;           // rejoin: the node to follow
     TimePoint deadline{};     // promote_unfenced
     std::string event;        // record_event

@@ -65,6 +65,7 @@ struct LocalRead {
     bool in_recovery = false;
     std::optional<Lsn> lsn;  // received (standby) or current (primary)
     std::string error;       // why it did not answer
+    int newest_timeline = 0;  // of the history files in pg_wal (0: not read)
 };
 
 // One monitoring round (monitor/facts.hpp gathers it).

@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "actions/timeline_files.hpp"
 #include "config/reload.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -248,8 +249,11 @@ struct Daemon::Impl {
     void read_local(std::function<void(const std::optional<decision::LocalRead>&)> then) {
         auto fresh = std::make_shared<std::optional<decision::LocalRead>>();
         bool read = !core.votes_without_wal();
-        workers.run([conninfo = config.conninfo, deadline = local_deadline(config), fresh, read] {
-                        if (read) *fresh = core_local(observe_within(conninfo, deadline));
+        workers.run([conninfo = config.conninfo, data_directory = config.data_directory,
+                     deadline = local_deadline(config), fresh, read] {
+                        if (!read) return;
+                        *fresh = core_local(observe_within(conninfo, deadline));
+                        (*fresh)->newest_timeline = newest_known_timeline(data_directory);
                     },
                     [fresh, then = std::move(then)] { then(*fresh); });
     }

@@ -106,7 +106,8 @@ std::unique_ptr<pg_conn, Connection::Deleter> Connection::connect_within(const c
     auto until = Clock::now() + deadline;
     auto polling = PGRES_POLLING_WRITING;  // as libpq says to behave before the first PQconnectPoll
     while (polling != PGRES_POLLING_OK && polling != PGRES_POLLING_FAILED) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        // Rounded up: poll() would otherwise give up a fraction of a millisecond early.
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
         pollfd waiting{PQsocket(connection.get()), short(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
         int ready = left > 0 ? ::poll(&waiting, 1, int(left)) : 0;
         if (ready < 0 && errno == EINTR) continue;

@@ -30,7 +30,8 @@ std::string encode(const Reply& m) {
                 {"term", m.term},
                 {"node_id", m.node_id},
                 {"reason", m.reason},
-                {"promise_ms", m.promise_ms}}
+                {"promise_ms", m.promise_ms},
+                {"newest_timeline", m.newest_timeline}}
         .dump();
 }
 std::string encode(const State& m) {
@@ -57,7 +58,8 @@ VoteRequest decode_vote_request(const std::string& body) {
 Reply decode_reply(const std::string& body) {
     auto doc = parse(body);
     return {field<bool>(doc, "granted"), field<std::int64_t>(doc, "term"), field<int>(doc, "node_id"),
-            doc.value("reason", std::string()), doc.value("promise_ms", std::int64_t(0))};
+            doc.value("reason", std::string()), doc.value("promise_ms", std::int64_t(0)),
+            doc.value("newest_timeline", 0)};
 }
 State decode_state(const std::string& body) {
     auto doc = parse(body);

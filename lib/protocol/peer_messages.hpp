@@ -35,6 +35,9 @@ struct Reply {  // the answer to heartbeat, vote, release and pause
     int node_id = 0;
     std::string reason;
     std::int64_t promise_ms = 0;  // a granted heartbeat or vote: how long the voter promises not to vote
+    // A vote: the newest timeline the voter's pg_wal knows, so that the winner
+    // starts a timeline number nobody has used (0: not told).
+    int newest_timeline = 0;
 };
 
 struct State {  // POST /peer/state: what a peer sees, for the election snapshot

@@ -193,3 +193,35 @@ TEST_CASE("a monitoring connection gives up at its deadline, not at the conninfo
     CHECK(took >= 300ms);
     CHECK(took < 10s);  // connect_timeout=30 would have waited 30 s
 }
+
+TEST_CASE("the winner of an election is told the newest timeline its voters know, to start a newer one") {
+    auto n = standby_of_node_1();
+    n.core.on_release({1, 1, true}, t0 + 100ms);
+    auto survey = n.round(round_facts(false, false), t0 + 110ms);
+    REQUIRE(survey.broadcasts.size() == 1);
+    const auto& asked = survey.broadcasts.front();
+    Effects votes;
+    for (int peer : asked.targets) {
+        peer::State state{peer, peer == 1 ? "unknown" : "standby", false, peer == 1 ? std::nullopt : std::optional<Lsn>(900),
+                          100, 1, false, false};
+        auto fx = n.core.on_answer(asked.call_id, peer, Answer{state}, t0 + 120ms);
+        for (auto& b : fx.broadcasts) votes.broadcasts.push_back(b);
+    }
+    REQUIRE(votes.broadcasts.size() == 1);
+    REQUIRE(votes.broadcasts.front().call == Call::vote);
+    const auto& ballot = votes.broadcasts.front();
+    std::optional<Job> promote;
+    for (int peer : ballot.targets) {
+        // Node 1, the old primary, was promoted on timeline 7 by an unfence that node 2 never received.
+        peer::Reply reply{true, 2, peer, "granted", 10000, peer == 1 ? 7 : 3};
+        auto fx = n.core.on_answer(ballot.call_id, peer, Answer{reply}, t0 + 130ms);
+        for (auto& job : fx.jobs)
+            if (job.kind == JobKind::promote) promote = job;
+    }
+    REQUIRE(promote);
+    CHECK(promote->term == 2);
+    CHECK(promote->timeline_floor == 7);
+    auto decoded = peer::decode_reply(peer::encode(peer::Reply{true, 2, 1, "granted", 10000, 7}));
+    CHECK(decoded.newest_timeline == 7);
+    CHECK(peer::decode_reply(R"({"granted": true, "term": 2, "node_id": 1})").newest_timeline == 0);
+}

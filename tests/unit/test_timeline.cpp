@@ -2,6 +2,13 @@
 
 #include "actions/controldata.hpp"
 #include "actions/timeline.hpp"
+#include "actions/timeline_files.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace pgha;
 
@@ -64,4 +71,37 @@ TEST_CASE("the end of WAL is read from pg_waldump's closing error") {
     CHECK(parse_wal_end("pg_waldump: error: error in WAL record at 0/1527978: invalid magic number 0000 in log "
                         "segment 000000010000000000000002, offset 0\n") == 0x1527979);
     CHECK_FALSE(parse_wal_end("pg_waldump: error: could not open directory \"x\": No such file or directory\n"));
+}
+
+TEST_CASE("a timeline number started twice from different points is a collision pg_rewind cannot see") {
+    // Both forked timeline 6: node at 0/5000000 (its unfence), target at 0/6000000 (its election).
+    std::vector<TimelineSwitch> node_history{{1, 0x1000000}, {5, 0x3000000}, {6, 0x5000000}};
+    std::vector<TimelineSwitch> target_history{{1, 0x1000000}, {5, 0x3000000}, {6, 0x6000000}};
+    auto collision = timeline_collision(7, node_history, 7, target_history);
+    REQUIRE(collision);
+    CHECK(collision->find("timeline 7 was started twice") != std::string::npos);
+    CHECK_FALSE(timeline_collision(7, node_history, 7, node_history));  // the same timeline 7
+    // A plain fork: different timeline numbers after 6, shared ones start alike.
+    std::vector<TimelineSwitch> reserved{{1, 0x1000000}, {5, 0x3000000}, {6, 0x6000000}};
+    CHECK_FALSE(timeline_collision(7, node_history, 8, reserved));
+    CHECK_FALSE(timeline_collision(6, {{1, 0x1000000}, {5, 0x3000000}}, 8, reserved));
+}
+
+TEST_CASE("timeline numbers a voter knows are reserved, so that a promotion starts a newer one") {
+    auto dir = std::filesystem::temp_directory_path() / fmt::format("pgha-tli-{}", ::getpid());
+    std::filesystem::create_directories(dir / "pg_wal");
+    std::ofstream(dir / "pg_wal" / "00000006.history") << "1\t0/1000000\tx\n5\t0/3000000\ty\n";
+    CHECK(newest_known_timeline(dir.string()) == 6);
+    CHECK(reserve_timelines(dir.string(), 6, 0x6000000).empty());
+    auto written = reserve_timelines(dir.string(), 8, 0x6000000);
+    CHECK(written == std::vector<int>{7, 8});
+    CHECK(newest_known_timeline(dir.string()) == 8);
+    auto placeholder = read_history_file(dir.string(), 8);
+    REQUIRE(placeholder);
+    REQUIRE(placeholder->size() == 3);
+    CHECK(placeholder->back().timeline == 6);
+    CHECK(placeholder->back().switchpoint == 0x6000000);
+    CHECK(read_history_file(dir.string(), 1)->empty());
+    CHECK_FALSE(read_history_file(dir.string(), 9));
+    std::filesystem::remove_all(dir);
 }

@@ -4,6 +4,7 @@
 #include "actions/cluster_cleanup.hpp"
 #include "actions/cluster_conninfo.hpp"
 #include "actions/cluster_event.hpp"
+#include "actions/cluster_history.hpp"
 #include "actions/cluster_matrix.hpp"
 #include "actions/cluster_show.hpp"
 #include "command.hpp"
@@ -38,6 +39,16 @@ std::vector<Command> cluster_commands() {
              filter.event_type = in.get<std::string>("event");
              filter.node_id = in.get<int>("node-id");
              print(render_events(cluster_events(in.config(), in.globals(), filter), in.globals().format));
+             return 0;
+         }},
+        {"cluster", "history", "show every timeline switch: failovers, switchovers, promotions, unfences",
+         "Lists pgha.timeline_history, oldest first: when each timeline began, why (failover,\n"
+         "switchover, manual_promote, unfence), the old and the new primary, the LSN where the parent\n"
+         "timeline forked, and the WAL the old primary had beyond the fork (the data a failover lost,\n"
+         "known once the old primary rejoined; 0 after a switchover).",
+         nullptr,
+         [](Invocation& in) {
+             print(render_history(cluster_history(in.config(), in.globals()), in.globals().format));
              return 0;
          }},
         {"cluster", "matrix", "who can reach whom: this host and every node",

@@ -1,4 +1,4 @@
--- pgha metadata schema, version 1. Created by `pgha primary register` inside the
+-- pgha metadata schema, version 2. Created by `pgha primary register` inside the
 -- database named by the node's conninfo, and replicated to every standby by
 -- PostgreSQL itself. Upgrades are explicit, idempotent scripts (schema_v2.sql...).
 CREATE SCHEMA IF NOT EXISTS pgha;
@@ -55,4 +55,22 @@ CREATE TABLE IF NOT EXISTS pgha.cluster_state (
 );
 INSERT INTO pgha.cluster_state (singleton) VALUES (true) ON CONFLICT DO NOTHING;
 
-INSERT INTO pgha.schema_version (version) VALUES (1) ON CONFLICT DO NOTHING;
+-- Version 2: one row per timeline switch (promotion), for `pgha cluster history`.
+-- Node ids are kept without a foreign key: the history outlives registrations.
+CREATE TABLE IF NOT EXISTS pgha.timeline_history (
+    timeline             integer     PRIMARY KEY CHECK (timeline > 1),
+    parent_timeline      integer     NOT NULL,
+    fork_lsn             pg_lsn      NOT NULL,   -- where the parent timeline ended
+    switched_at          timestamptz NOT NULL DEFAULT now(),
+    reason               text        NOT NULL CHECK (reason IN ('failover', 'switchover', 'manual_promote', 'unfence')),
+    term                 bigint      NOT NULL,
+    old_primary_id       integer,
+    old_primary_name     text,
+    new_primary_id       integer     NOT NULL,
+    new_primary_name     text        NOT NULL,
+    old_primary_wal_end  pg_lsn,                 -- known once the old primary rejoined
+    bytes_beyond_fork    bigint                  -- WAL the old primary had that the new one never got
+);
+
+-- Every statement above is idempotent, so this script also upgrades version 1.
+INSERT INTO pgha.schema_version (version) VALUES (1), (2) ON CONFLICT DO NOTHING;

@@ -8,6 +8,7 @@
 #include "actions/connect.hpp"
 #include "actions/emit_event.hpp"
 #include "actions/follow.hpp"
+#include "actions/history_record.hpp"
 #include "actions/replication.hpp"
 #include "catalog/nodes.hpp"
 #include "catalog/schema.hpp"
@@ -105,7 +106,7 @@ void siblings_follow(const Config& config, const pg::Connection& primary, const 
 }
 
 PromoteOutcome promote_now(const Config& config, const pg::Connection& local, const std::vector<NodeRecord>& records,
-                           std::optional<std::int64_t> elected_term, bool siblings) {
+                           std::optional<std::int64_t> elected_term, bool siblings, const std::string& reason) {
     auto self = std::find_if(records.begin(), records.end(), [&](const auto& r) { return r.node_id == config.node_id; });
     if (self == records.end())
         throw refused(fmt::format("this node (ID {}) is not registered", config.node_id));
@@ -120,16 +121,19 @@ PromoteOutcome promote_now(const Config& config, const pg::Connection& local, co
     log::info("pg_promote finished: PostgreSQL accepts writes");
     checkpoint(local);  // so pg_control (read by pg_rewind of the old primary) names the new timeline
 
-    local.begin();
-    auto term = catalog::record_promotion(local, config.node_id, elected_term);
-    local.commit();
-    auto message = fmt::format("{} promoted to primary (term {})", describe(*self), term);
-    outcome.messages.push_back(message);
-    auto event = make_event(config, "standby_promote", true, message);
+    std::optional<NodeRecord> old_primary;
     if (auto old = std::find_if(records.begin(), records.end(),
                                 [&](const auto& r) { return r.type == "primary" && r.active && r.node_id != self->node_id; });
         old != records.end())
-        event.peer_node_id = old->node_id;
+        old_primary = *old;
+    local.begin();
+    auto term = catalog::record_promotion(local, config.node_id, elected_term);
+    local.commit();
+    record_promotion_history(config, local, reason, term, old_primary);
+    auto message = fmt::format("{} promoted to primary (term {})", describe(*self), term);
+    outcome.messages.push_back(message);
+    auto event = make_event(config, "standby_promote", true, message);
+    if (old_primary) event.peer_node_id = old_primary->node_id;
     event.new_primary_conninfo = pg::redact_conninfo(self->conninfo);
     emit_event(config, &local, std::move(event));
 
@@ -162,7 +166,7 @@ PromoteOutcome promote_standby(const Config& config, const GlobalOptions& option
     }
     throw_first_failure(outcome.checks, "standby promote");
 
-    auto done = promote_now(config, local, records, std::nullopt, promote.siblings_follow);
+    auto done = promote_now(config, local, records, std::nullopt, promote.siblings_follow, "manual_promote");
     outcome.messages = std::move(done.messages);
     outcome.failures = std::move(done.failures);
     return outcome;

@@ -24,10 +24,11 @@ struct PromoteOutcome {
 
 // Promotes the server behind `local` (this node) now, without the command's
 // checks, records it (in `elected_term` when an election chose it) and with
-// `siblings_follow` re-points the other standbys. Used by promote_standby and
-// by the daemon after it won an election.
+// `siblings_follow` re-points the other standbys. Used by promote_standby, the
+// switchover and the daemon after it won an election; `reason` names which in
+// the cluster history (manual_promote | switchover | failover).
 PromoteOutcome promote_now(const Config& config, const pg::Connection& local, const std::vector<NodeRecord>& records,
-                           std::optional<std::int64_t> elected_term, bool siblings_follow);
+                           std::optional<std::int64_t> elected_term, bool siblings_follow, const std::string& reason);
 
 // Re-points every other active standby in `records` to `self`, the new primary
 // behind `primary`, without a restart, recording standby_follow for each; the

@@ -18,6 +18,8 @@
 #include "actions/replication.hpp"
 #include "actions/service.hpp"
 #include "actions/timeline.hpp"
+#include "actions/timeline_files.hpp"
+#include "catalog/history.hpp"
 #include "catalog/nodes.hpp"
 #include "catalog/schema.hpp"
 #include "pg/conninfo.hpp"
@@ -53,7 +55,19 @@ struct Plan {
     bool rewind_needed = false;
     bool forced_rewind = false;
     int target_timeline = 0;
+    // The primary's timeline that forked off this node's, and where this
+    // node's WAL ended: the cluster history's WAL beyond the fork.
+    std::optional<int> forked_timeline;
+    Lsn wal_end = 0;
 };
+
+// The timeline that began where `node_timeline` ended in the target's history.
+std::optional<int> child_of(int node_timeline, int target_timeline, const std::vector<TimelineSwitch>& history) {
+    for (std::size_t i = 0; i < history.size(); ++i)
+        if (history[i].timeline == node_timeline)
+            return i + 1 < history.size() ? history[i + 1].timeline : target_timeline;
+    return std::nullopt;
+}
 
 Check timeline_check(const Config& config, const pg::Connection& target, const std::string& target_conninfo,
                      const ControlData& control, const std::string& repluser, Plan& plan) {
@@ -69,6 +83,17 @@ Check timeline_check(const Config& config, const pg::Connection& target, const s
         return check;
     }
     auto history = timeline_history(target_conninfo, repluser, *seen.timeline);
+    auto own_history = read_history_file(config.data_directory, wal_end->timeline);
+    if (auto collision = own_history ? timeline_collision(wal_end->timeline, *own_history, *seen.timeline, history)
+                                     : std::nullopt) {
+        check.passed = false;
+        check.detail = *collision + ", so pg_rewind would take the two for one";
+        check.hint = "this data directory cannot be rewound onto the primary: re-clone it with "
+                     "\"pgha standby clone --force\" (its data directory is replaced)";
+        return check;
+    }
+    plan.forked_timeline = child_of(wal_end->timeline, *seen.timeline, history);
+    plan.wal_end = wal_end->lsn;
     auto verdict = can_follow(wal_end->timeline, wal_end->lsn, *seen.timeline, *seen.lsn, history);
     rewind_needed = !verdict.can_follow;
     check.passed = true;
@@ -161,14 +186,15 @@ RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, co
     if (options.dry_run) return outcome;
     throw_first_failure(outcome.checks, "node rejoin");
 
+    // A killed postmaster lingers as a zombie until its parent reaps it, and
+    // both pg_rewind's single-user recovery and the start refuse its lock file.
+    wait_postmaster_gone(config.data_directory, std::chrono::seconds(30));
     if (plan.rewind_needed) run_rewind(config, plan, *target);
     auto record = record_from_config(config, "standby", plan.primary.node_id);
     if (record.slot_name && config.use_replication_slots) ensure_slot(*target, *record.slot_name);
     write_standby_settings(config.data_directory,
                            primary_conninfo_for(plan.primary.conninfo, record.repluser, config.node_name),
                            config.use_replication_slots ? record.slot_name : std::nullopt);
-    // A killed postmaster lingers as a zombie until its parent reaps it.
-    wait_postmaster_gone(config.data_directory, std::chrono::seconds(30));
     auto started = run_service(config, ServiceAction::start);
     if (!started.succeeded())
         throw Error(ExitCode::partial, fmt::format("PostgreSQL did not start: the start command {}", started.describe()),
@@ -182,6 +208,7 @@ RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, co
     target->begin();
     if (catalog::find_node(*target, config.node_id)) catalog::set_standby_of(*target, config.node_id, plan.primary.node_id);
     else catalog::upsert_node(*target, record);
+    if (plan.forked_timeline) catalog::record_wal_beyond_fork(*target, *plan.forked_timeline, config.node_id, plan.wal_end);
     target->commit();
     outcome.message = fmt::format("node \"{}\" (ID {}) rejoined as a standby of \"{}\" (ID {}){}", config.node_name,
                                   config.node_id, plan.primary.node_name, plan.primary.node_id,

@@ -140,7 +140,7 @@ private:
         auto term = view_.cluster_term;
         for (const auto& d : view_.daemons) term = std::max(term, d.state.term);
         try {
-            for (const auto& m : promote_now(config_, local_, view_.records, term + 1, false).messages) say(m);
+            for (const auto& m : promote_now(config_, local_, view_.records, term + 1, false, "switchover").messages) say(m);
         } catch (const Error& error) {
             bool standby = false;
             try {

@@ -17,7 +17,7 @@ void ensure_schema(const pg::Connection& connection) {
     // Serialize concurrent first registrations.
     connection.exec("SELECT pg_advisory_xact_lock(hashtext('pgha.schema'))");
     auto version = schema_version(connection);
-    if (version == 0) {
+    if (version < schema_version_expected) {  // none yet, or an older one: the script is idempotent
         connection.exec_command(std::string(schema_sql));
         return;
     }

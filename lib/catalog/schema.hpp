@@ -3,7 +3,7 @@
 
 namespace pgha::catalog {
 
-inline constexpr int schema_version_expected = 1;
+inline constexpr int schema_version_expected = 2;
 
 // 0 when the pgha schema is not installed in this database.
 int schema_version(const pg::Connection& connection);

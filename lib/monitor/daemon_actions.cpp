@@ -9,6 +9,7 @@
 #include "actions/promote.hpp"
 #include "actions/rejoin.hpp"
 #include "actions/service.hpp"
+#include "actions/timeline_files.hpp"
 #include "catalog/nodes.hpp"
 #include "core/log.hpp"
 #include "hooks/notify.hpp"
@@ -47,11 +48,19 @@ void flush_pending_events(const Config& config, const std::vector<NodeRecord>& k
     }
 }
 
-void promote_elected(const Config& config, std::int64_t term, std::size_t votes) {
+void promote_elected(const Config& config, std::int64_t term, std::size_t votes, int timeline_floor) {
     try {
         auto local = connect_local(config);
+        if (timeline_floor > newest_known_timeline(config.data_directory)) {
+            auto at = parse_lsn(local.exec("SELECT pg_last_wal_replay_lsn()::text").value(0, 0)).value_or(0);
+            auto reserved = reserve_timelines(config.data_directory, timeline_floor, at);
+            if (!reserved.empty())
+                log::info("a voter knows timeline {}, which this node never received: timeline numbers {}..{} "
+                          "reserved, the promotion starts timeline {}",
+                          timeline_floor, reserved.front(), reserved.back(), reserved.back() + 1);
+        }
         auto records = catalog::list_nodes(local);
-        auto outcome = promote_now(config, local, records, term, true);
+        auto outcome = promote_now(config, local, records, term, true, "failover");
         emit_event(config, &local,
                    make_event(config, "failover_election", true,
                               fmt::format("node \"{}\" (ID {}) elected primary in term {} with {} votes",

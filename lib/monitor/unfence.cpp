@@ -8,7 +8,9 @@
 
 #include "actions/controldata.hpp"
 #include "actions/data_directory.hpp"
+#include "actions/history_record.hpp"
 #include "actions/service.hpp"
+#include "catalog/nodes.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/lsn.hpp"
@@ -74,6 +76,22 @@ std::optional<std::string> start_in_recovery(const Config& config, std::chrono::
     return why;
 }
 
+namespace {
+
+// The metadata still names this node primary of the term it led.
+void record_unfence_history(const Config& config, const pg::Connection& local) {
+    try {
+        NodeRecord self;
+        self.node_id = config.node_id;
+        self.node_name = config.node_name;
+        record_promotion_history(config, local, "unfence", catalog::cluster_state(local).term, self);
+    } catch (const Error& error) {
+        log::warning("cluster history: the unfence is not recorded: {}", error.what());
+    }
+}
+
+}  // namespace
+
 std::optional<std::string> promote_unfenced(const Config& config, SteadyClock::time_point deadline) {
     std::string failure;
     try {
@@ -82,6 +100,7 @@ std::optional<std::string> promote_unfenced(const Config& config, SteadyClock::t
         auto promoted = local.exec("SELECT pg_promote(true, $1::int)", {std::to_string(std::max<long>(1, seconds))});
         if (!promoted.boolean(0, 0)) failure = "pg_promote() did not finish in time";
         else if (SteadyClock::now() > deadline) failure = "the promotion finished after the new lease's margin";
+        else record_unfence_history(config, local);
         // No CHECKPOINT here: it could outlast the lease while no heartbeat is sent, and the
         // other nodes never left this timeline (promotion requests one by itself).
     } catch (const Error& error) {

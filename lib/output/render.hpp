@@ -12,6 +12,7 @@
 #include "actions/node_check.hpp"
 #include "actions/node_status.hpp"
 #include "actions/options.hpp"
+#include "catalog/history.hpp"
 #include "hooks/event.hpp"
 
 namespace pgha {
@@ -19,6 +20,9 @@ namespace pgha {
 std::string render_cluster(const std::vector<NodeView>& views, OutputFormat format);
 std::string render_events(const std::vector<Event>& events, OutputFormat format);
 std::string render_checks(const Checks& checks, OutputFormat format);
+// cluster history: one row per timeline switch; "unknown" WAL beyond the fork
+// until the old primary rejoined (--json null, --csv empty).
+std::string render_history(const std::vector<catalog::TimelineSwitchRow>& rows, OutputFormat format);
 
 // daemon status: one row per node's daemon. Under the table, a WARNING line
 // for each daemon that did not answer and lease_mismatch_warning's line.

@@ -1,0 +1,45 @@
+#include "actions/history_record.hpp"
+
+#include <cstdlib>
+
+#include "actions/timeline_files.hpp"
+#include "catalog/history.hpp"
+#include "core/log.hpp"
+
+namespace pgha {
+
+void record_promotion_history(const Config& config, const pg::Connection& local, const std::string& reason,
+                              std::int64_t term, const std::optional<NodeRecord>& old_primary) {
+    try {
+        // The timeline of the WAL being written now: pg_control names it only after a checkpoint.
+        auto file = local.exec("SELECT pg_walfile_name(pg_current_wal_lsn())").value(0, 0);
+        int timeline = static_cast<int>(std::strtol(file.substr(0, 8).c_str(), nullptr, 16));
+        auto history = read_history_file(config.data_directory, timeline);
+        if (timeline <= 1 || !history || history->empty()) {
+            log::warning("cluster history: no history file of timeline {} in pg_wal; the promotion is not recorded",
+                         timeline);
+            return;
+        }
+        catalog::TimelineSwitchRow row;
+        row.timeline = timeline;
+        row.parent_timeline = history->back().timeline;
+        row.fork_lsn = history->back().switchpoint;
+        row.reason = reason;
+        row.term = term;
+        if (old_primary) {
+            row.old_primary_id = old_primary->node_id;
+            row.old_primary_name = old_primary->node_name;
+        }
+        row.new_primary_id = config.node_id;
+        row.new_primary_name = config.node_name;
+        if (reason == "switchover" || reason == "unfence") {  // the new primary had all the old one wrote
+            row.old_primary_wal_end = row.fork_lsn;
+            row.bytes_beyond_fork = 0;
+        }
+        catalog::record_timeline_switch(local, row);
+    } catch (const Error& error) {
+        log::warning("cluster history: the promotion is not recorded: {} {}", error.what(), error.detail());
+    }
+}
+
+}  // namespace pgha

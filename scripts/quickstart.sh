@@ -2,8 +2,9 @@
 # pgha quickstart: from a fresh Debian 12 machine to a running 3-node
 # PostgreSQL 15 cluster managed by pgha, on 127.0.0.1 only.
 #
-#   bash scripts/quickstart.sh          # install deps, build, start the cluster
-#   bash scripts/quickstart.sh stop     # stop the cluster and remove its directory
+#   bash scripts/quickstart.sh          # install deps, build, start the cluster and a pghad per node
+#   bash scripts/quickstart.sh demo     # kill -9 the primary: watch the failover, then the rejoin
+#   bash scripts/quickstart.sh stop     # stop the daemons and the cluster, remove its directory
 #   bash scripts/quickstart.sh status   # is it running?
 #
 # Run as root (or a user with sudo for apt-get).  PostgreSQL refuses to run as
@@ -25,6 +26,7 @@ PYTHON=/usr/bin/python3
 cd "$REPO"
 case "$BUILD" in /*) BUILD_ABS=$BUILD ;; *) BUILD_ABS="$REPO/$BUILD" ;; esac
 PGHA="$BUILD_ABS/cli/pgha"
+PGHAD="$BUILD_ABS/daemon/pghad"
 STOP="bash scripts/quickstart.sh stop"
 [ -z "${PGHA_QUICKSTART_DIR:-}" ] || STOP="PGHA_QUICKSTART_DIR=$DIR $STOP"
 
@@ -48,19 +50,24 @@ stop|down)
         exit 0
     fi
     [ -f "$DIR/lab.json" ] || die "$DIR has no lab.json; it was not made by quickstart. Not touching it."
-    PGHA_BIN="$PGHA" "$PYTHON" "$LAB" down --dir "$DIR"
+    PGHA_BIN="$PGHA" "$PYTHON" "$LAB" down --dir "$DIR"   # the daemons first, then the servers
     echo "quickstart: stopped in $(elapsed)s"
     exit 0
     ;;
 status)
     exec "$PYTHON" "$LAB" status --dir "$DIR"
     ;;
+demo)
+    [ -f "$DIR/lab.json" ] || die "no quickstart cluster at $DIR; start one first: bash scripts/quickstart.sh"
+    "$PYTHON" "$LAB" status --dir "$DIR" >/dev/null || die "the quickstart cluster at $DIR is not running"
+    exec "$PYTHON" "$REPO/scripts/quickstart_demo.py" --dir "$DIR"
+    ;;
 up|start) ;;
 -h|--help|help)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
-*) die "unknown command '$cmd' (use: up | stop | status)" ;;
+*) die "unknown command '$cmd' (use: up | demo | stop | status)" ;;
 esac
 
 # ---- refuse early if a cluster already lives in DIR
@@ -88,15 +95,17 @@ $SUDO bash "$REPO/scripts/install-deps.sh"
 say "building pgha in $BUILD"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$BUILD"
-[ -x "$PGHA" ] || die "build finished but $PGHA is missing"
+[ -x "$PGHA" ] && [ -x "$PGHAD" ] || die "build finished but $PGHA or $PGHAD is missing"
 
 # ---- (c) cluster
-say "starting a $NODES-node cluster in $DIR"
-PGHA_BIN="$PGHA" "$PYTHON" "$LAB" up --quiet --nodes "$NODES" --dir "$DIR"
+say "starting a $NODES-node cluster in $DIR, with pghad on every node"
+PGHA_BIN="$PGHA" PGHAD_BIN="$PGHAD" "$PYTHON" "$LAB" up --quiet --daemons --nodes "$NODES" --dir "$DIR"
 
 # ---- (d) show it
 say "pgha cluster show"
 $AS_PG "$PGHA" -f "$DIR/node1/pgha.toml" cluster show
+say "pgha daemon status"
+$AS_PG "$PGHA" -f "$DIR/node1/pgha.toml" daemon status
 
 # ---- (e) how to use it
 cat <<EOF
@@ -107,6 +116,11 @@ Run pgha against it (any node's config works):
   ${AS_PG:+$AS_PG }$PGHA -f $DIR/node1/pgha.toml cluster show
   ${AS_PG:+$AS_PG }$PGHA -f $DIR/node2/pgha.toml cluster event
   ${AS_PG:+$AS_PG }$PGHA --help
+
+The daemons (pghad, one per node, logs in $DIR/nodeN/pghad.log) fail over
+automatically. Watch it: kill -9 the primary, see the new primary, its first
+write, the events and the old primary rejoining:
+  bash scripts/quickstart.sh demo
 
 Connect with psql (ports are in $DIR/lab.json):
   /usr/lib/postgresql/15/bin/psql -h 127.0.0.1 -p $("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][0]["port"])' "$DIR/lab.json") -U pgha pgha

@@ -20,13 +20,9 @@ class DaemonLab(LabTestCase):
     @classmethod
     def setUpClass(cls):
         cls.lab = lab = cls.make_lab()
-        secret = lab.write_file(os.path.join(lab.dir, "cluster.secret"), "another-cluster-key\n", mode=0o600)
-        config = {}
-        for n in range(1, cls.NODES + 1):
-            node = lab.node(n)
-            service = {"start_command": "%s/pg_ctl -D %s -l %s -w -t 60 start" % (lab.pg_bindir, node.data_dir, node.log)}
-            config[n] = {"failover": FAST, "daemon": {"secret_file": secret}, "service": service}
-            config[n].update(cls.CONFIG.get(n, {}))
+        config = lab.daemon_config(FAST)
+        for n, extra in cls.CONFIG.items():
+            config[n].update(extra)
         lab.build_cluster(standbys=cls.NODES - 1, config=config)
         cls.daemons = {}
         for n in range(1, cls.NODES + 1):

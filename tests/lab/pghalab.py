@@ -39,6 +39,7 @@ import copy
 import json
 import os
 import random
+import secrets
 import shutil
 import signal
 import socket
@@ -47,10 +48,13 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 PG_BINDIR = os.environ.get("PGHA_PG_BINDIR", "/usr/lib/postgresql/15/bin")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_PGHA_BIN = os.path.join(REPO, "build", "cli", "pgha")
+DEFAULT_PGHAD_BIN = os.path.join(REPO, "build", "daemon", "pghad")
 PORT_REGISTRY = os.environ.get("PGHALAB_PORT_REGISTRY", "/tmp/pghalab-ports")
 LOOPBACK = "127.0.0.1"
 PG_OS_USER = "postgres"
@@ -977,6 +981,26 @@ class Lab:
         self.append_pg_conf(node, self.node_pg_conf(node))
         return node
 
+    def daemon_config(self, failover=None):
+        """Per-node settings for running pghad: a cluster secret, pg_ctl as the
+        start command (logging to the node's server log), `failover` timings."""
+        secret = self.write_file(os.path.join(self.dir, "cluster.secret"), secrets.token_hex(32) + "\n", mode=0o600)
+        config = {}
+        for node in self.nodes:
+            service = {"start_command": "%s -D %s -l %s -w -t 60 start" % (self.pg("pg_ctl"), node.data_dir, node.log)}
+            config[node.id] = {"daemon": {"secret_file": secret}, "service": service}
+            if failover:
+                config[node.id]["failover"] = dict(failover)
+        return config
+
+    def start_daemons(self, pghad, timeout=20):
+        """pghad on every node, logging to NODE/pghad.log; waits until each answers /health."""
+        for node in self.nodes:
+            self.spawn(node, [pghad, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
+        for node in self.nodes:
+            url = "http://%s:%d/health" % (node.host, node.http_port)
+            wait_for(lambda: _answers(url), timeout, 0.1)
+
     def build_cluster(self, standbys=None, config=None, upstream=1):
         """init node1 as primary, register it, clone+start+register standbys.
         config: {node_id: overrides} applied (configure) before use."""
@@ -1147,6 +1171,14 @@ class Writer:
         return False
 
 
+def _answers(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def _text(b):
     if b is None:
         return ""
@@ -1174,6 +1206,11 @@ def down(lab_dir, quiet=False):
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
+    # The daemons (spawned) go first, so none sees its server stop and acts on it.
+    try:
+        wait_for(lambda: not any(pid_alive(p) for p in state.get("spawned_pids") or []), 10, 0.05)
+    except LabError:
+        pass
     for n in state.get("nodes", []):
         pid, data_dir = n.get("pid"), n.get("data_dir")
         if not pid or not pid_alive(pid) or not is_our_postmaster(pid, data_dir):
@@ -1232,6 +1269,8 @@ def main(argv=None):
     up.add_argument("-v", "--verbose", action="store_true")
     up.add_argument("-q", "--quiet", action="store_true",
                     help="print only the node table (no usage hints)")
+    up.add_argument("--daemons", action="store_true",
+                    help="start pghad on every node (PGHAD_BIN, default build/daemon/pghad)")
     dn = sub.add_parser("down", help="stop a cluster made by 'up' and remove its directory")
     dn.add_argument("--dir", required=True)
     st = sub.add_parser("status", help="exit 0 if DIR holds a running lab")
@@ -1272,10 +1311,16 @@ def main(argv=None):
         print("pghalab up: pgha binary not found at %s (build first, or set PGHA_BIN)" % (
             os.environ.get("PGHA_BIN") or DEFAULT_PGHA_BIN), file=sys.stderr)
         return 1
+    pghad = os.environ.get("PGHAD_BIN") or DEFAULT_PGHAD_BIN
+    if a.daemons and not os.access(pghad, os.X_OK):
+        print("pghalab up: pghad binary not found at %s (build first, or set PGHAD_BIN)" % pghad, file=sys.stderr)
+        return 1
     lab = Lab(nodes=a.nodes, base_dir=d, verbose=a.verbose)
     try:
         t0 = time.monotonic()
-        lab.build_cluster(standbys=a.nodes - 1)
+        lab.build_cluster(standbys=a.nodes - 1, config=lab.daemon_config() if a.daemons else None)
+        if a.daemons:
+            lab.start_daemons(pghad)
         lab.detach()
     except BaseException as e:
         print("pghalab up: %s" % e, file=sys.stderr)
@@ -1285,8 +1330,10 @@ def main(argv=None):
     print("pghalab: %d-node cluster up in %.1fs, state in %s" % (
         a.nodes, time.monotonic() - t0, os.path.join(d, "lab.json")))
     for n in lab.nodes:
-        print("  %-6s %-8s port %-5d pid %-7s config %s" % (
-            n.name, "primary" if n.id == 1 else "standby", n.port, n.pid, n.config))
+        print("  %-6s %-8s port %-5d pid %-7s config %s%s" % (
+            n.name, "primary" if n.id == 1 else "standby", n.port, n.pid, n.config,
+            "  pghad http://%s:%d log %s" % (n.host, n.http_port, os.path.join(n.dir, "pghad.log"))
+            if a.daemons else ""))
     if a.quiet:
         return 0
     print("use it:\n  %s%s -f %s cluster show" % (run_as, lab.pgha_bin, lab.nodes[0].config))

@@ -44,12 +44,12 @@ std::string joined(const std::vector<std::string>& words) { return fmt::format("
 std::string bash_completion() {
     auto globals = option_docs(cli::global_options());
     std::set<std::string> value_options;  // "--limit", "-f": the next word is their value
-    std::map<std::string, std::vector<std::string>> short_names;  // long name -> its spellings
+    std::map<std::string, std::vector<std::string>> spellings_of;  // long name -> "--name", "-n"
     std::string command_cases, verb_cases;
     std::vector<std::string> objects;
     auto note = [&](const std::vector<OptionDoc>& options) {
         for (const auto& option : options) {
-            auto& spellings = short_names[option.long_name];
+            auto& spellings = spellings_of[option.long_name];
             if (spellings.empty()) spellings.push_back("--" + option.long_name);
             if (!option.short_name.empty()) spellings.push_back("-" + option.short_name);
             if (!option.takes_value) continue;
@@ -74,8 +74,8 @@ std::string bash_completion() {
         verb_cases += fmt::format("            {}) words=\"{}\" ;;\n", object, joined(verbs[object]));
     std::string value_cases;
     for (const auto& completion : value_completions()) {
-        auto it = short_names.find(completion.option);
-        if (it == short_names.end())
+        auto it = spellings_of.find(completion.option);
+        if (it == spellings_of.end())
             throw std::runtime_error("cli/docgen/completion.cpp completes the value of --" + completion.option +
                                      ", which no pgha command has; update it");
         value_cases += fmt::format("        {}) COMPREPLY=($(compgen {} -- \"$cur\")); return ;;\n",

@@ -4,16 +4,16 @@
 
 #include <sstream>
 
+#include "core/error.hpp"
+
 namespace pgha::cli {
 namespace {
 
-constexpr const char* exit_codes =
-    "Exit codes:\n"
-    "  0  success\n"
-    "  1  usage or configuration error\n"
-    "  2  cannot connect where a connection was required\n"
-    "  3  refused: a precondition failed and nothing was changed (also a failing --dry-run)\n"
-    "  4  the action started and failed part way (the message says what state things are in)\n";
+std::string exit_codes() {
+    std::string out = "Exit codes:\n";
+    for (const auto& doc : exit_code_docs()) out += fmt::format("  {}  {}\n", doc.code, doc.meaning);
+    return out;
+}
 
 std::string describe(const po::options_description& options) {
     std::ostringstream out;
@@ -22,6 +22,19 @@ std::string describe(const po::options_description& options) {
 }
 
 }  // namespace
+
+const std::vector<ExitCodeDoc>& exit_code_docs() {
+    static const std::vector<ExitCodeDoc> docs = {
+        {static_cast<int>(ExitCode::ok), "success"},
+        {static_cast<int>(ExitCode::usage), "usage or configuration error"},
+        {static_cast<int>(ExitCode::connect), "cannot connect where a connection was required"},
+        {static_cast<int>(ExitCode::refused),
+         "refused: a precondition failed and nothing was changed (also a failing --dry-run)"},
+        {static_cast<int>(ExitCode::partial),
+         "the action started and failed part way (the message says what state things are in)"},
+    };
+    return docs;
+}
 
 const std::vector<Command>& all_commands() {
     static const std::vector<Command> commands = [] {
@@ -41,7 +54,7 @@ std::string general_help(const po::options_description& globals) {
                       "Usage: pgha [global options] OBJECT VERB [options]\n\nCommands:\n";
     for (const auto& command : all_commands())
         out += fmt::format("  {:<20} {}\n", command.object + " " + command.verb, command.summary);
-    return out + "\n" + describe(globals) + "\n" + exit_codes;
+    return out + "\n" + describe(globals) + "\n" + exit_codes();
 }
 
 std::optional<std::string> object_help(const std::string& object) {
@@ -62,7 +75,7 @@ std::string command_help(const Command& command, const po::options_description& 
         command.add_options(specific);
         out += describe(specific) + "\n";
     }
-    return out + describe(globals) + "\n" + exit_codes;
+    return out + describe(globals) + "\n" + exit_codes();
 }
 
 }  // namespace pgha::cli

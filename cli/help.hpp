@@ -1,10 +1,21 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "command.hpp"
 
 namespace pgha::cli {
+
+// The options every command takes (global_options.cpp).
+po::options_description global_options();
+
+// The exit codes of DESIGN.md section 3, as --help and pgha(1) list them.
+struct ExitCodeDoc {
+    int code;
+    std::string meaning;
+};
+const std::vector<ExitCodeDoc>& exit_code_docs();
 
 std::string version_text();
 std::string general_help(const po::options_description& globals);

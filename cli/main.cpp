@@ -15,26 +15,6 @@
 namespace pgha::cli {
 namespace {
 
-po::options_description global_options() {
-    po::options_description options("Global options");
-    options.add_options()
-        ("config-file,f", po::value<std::string>(), "configuration file (default: $PGHA_CONFIG, else /etc/pgha/pgha.toml)")
-        ("host,h", po::value<std::string>(), "host of the server to use (an upstream, for standby clone)")
-        ("port,p", po::value<std::string>(), "port of that server")
-        ("username,U", po::value<std::string>(), "user name for that server")
-        ("dbname,d", po::value<std::string>(), "database name, or a whole conninfo string")
-        ("pgdata,D", po::value<std::string>(), "data directory (default: data_directory from the config)")
-        ("force,F", "do it even though a check says no (see each command)")
-        ("dry-run", "check everything, change nothing")
-        ("csv", "machine-readable CSV output")
-        ("json", "machine-readable JSON output")
-        ("log-level,L", po::value<std::string>(), "debug, info, notice, warning or error")
-        ("verbose,v", "more detail (log level info)")
-        ("help", "show help (also: pgha OBJECT --help, pgha OBJECT VERB --help)")
-        ("version", "show the version");
-    return options;
-}
-
 // Positional words (object, verb) in argv, skipping options and their values.
 std::vector<std::string> positional_words(const std::vector<std::string>& args) {
     std::set<std::string> takes_value;
@@ -157,18 +137,6 @@ int run(const std::vector<std::string>& args) {
 }
 
 }  // namespace
-
-const Config& Invocation::config() {
-    if (!config_) config_ = load_config(config_path_);
-    return *config_;
-}
-
-void print(const std::string& text) {
-    std::fputs(text.c_str(), stdout);
-    if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
-    std::fflush(stdout);
-}
-
 }  // namespace pgha::cli
 
 int main(int argc, char** argv) {

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config libpq-dev libboost-program-options-dev libboost-dev
           libfmt-dev libtomlplusplus-dev catch2 nlohmann-json3-dev postgresql-15 postgresql-client-15
-          libssl-dev python3 iproute2 iputils-ping nftables)
+          libssl-dev python3 iproute2 iputils-ping nftables prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

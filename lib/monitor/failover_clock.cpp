@@ -65,6 +65,9 @@ void FailoverClock::round(bool standby, bool writable_primary, TimePoint now, Wa
     if (last_held_ && now - *last_held_ <= kHoldGrace) {
         ++switchovers_;
         last.switchover = true;
+        // The old primary takes writes until the switchover stops it, after its hold began.
+        if (hold_started_ && (!other_writable_at_ || *other_writable_at_ < *hold_started_))
+            last.write_unavailable = seconds(hold_started_, now);
         last.detection = 0;
         last.election = 0;
         last.promotion = last.write_unavailable;

@@ -11,8 +11,10 @@
 //   promotion   the promotion job (it returns once PostgreSQL accepts writes)
 //   total       the last contact with the old primary to the promotion's end
 // A switchover (the node became primary while a switchover held its daemon):
-// no detection or election (0); promotion is the write-unavailable time;
-// total runs from the hold's start to the first round that found it writable.
+// no detection or election (0); promotion is the write-unavailable time,
+// counted from the hold's start at the earliest (the old primary takes writes
+// until the switchover stops it); total runs from the hold's start to the
+// first round that found this node writable.
 // A manual promotion (`pgha standby promote`) counts as failover, reason
 // "manual", with only the write-unavailable time known.
 // Write-unavailable, for all three: from the last round that found another

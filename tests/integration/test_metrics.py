@@ -2,8 +2,8 @@
 """pghad's /metrics against real servers and real Prometheus tools: every
 node's text passes `promtool check metrics` (lint included), carries the
 cluster label, and writes the same series in every role, before and after a
-failover (kill -9 of the primary's postmaster) whose count and durations the
-new primary reports. A real Prometheus server scrapes the lab's daemons, and
+switchover and a failover (kill -9 of the primary's postmaster) whose counts
+and durations the new primaries report. A real Prometheus server scrapes the lab's daemons, and
 every expression of conf/grafana/pgha-dashboard.json parses and returns data."""
 import json
 import os
@@ -69,7 +69,13 @@ class MetricsTest(LabTestCase):
         cls.lab = lab = cls.make_lab()
         secret = lab.write_file(os.path.join(lab.dir, "cluster.secret"), "s3cret-cluster-key\n", mode=0o600)
         daemon = {"secret_file": secret, "cluster_name": CLUSTER}
-        lab.build_cluster(standbys=2, config={n: {"failover": FAST, "daemon": daemon} for n in (1, 2, 3)})
+        config = {}
+        for n in (1, 2, 3):
+            node = lab.node(n)  # the switchover starts the old primary again as a standby
+            service = {"start_command": "%s/pg_ctl -D %s -l %s -w -t 60 start" % (lab.pg_bindir, node.data_dir,
+                                                                                 node.log)}
+            config[n] = {"failover": FAST, "daemon": daemon, "service": service}
+        lab.build_cluster(standbys=2, config=config)
         cls.daemons = {}
         for n in (1, 2, 3):
             node = lab.node(n)
@@ -176,31 +182,65 @@ class MetricsTest(LabTestCase):
         self.assertAlmostEqual(value(p, "pgha_postmaster_start_time_seconds"), started, places=2)
         self.assertEqual(sum(v for (name, _), v in p.items() if name == "pgha_failovers_total"), 0)
 
-    def test_2_failover_is_counted_and_timed_and_no_series_vanish(self):
+    def phases(self, samples):
+        return {p: value(samples, "pgha_last_failover_%s_seconds" % p)
+                for p in ("detection", "election", "promotion", "total", "write_unavailable")}
+
+    def primaries_seen_once(self):
+        return all(value(parse(self.metrics(n))[0], "pgha_primaries_seen") == 1 for n in (1, 2, 3)
+                   if http(self.lab.node(n), "/health")[0] == 200)
+
+    def test_2_switchover_is_counted_and_timed(self):
+        r = self.pgha(2, "standby", "switchover", "--siblings-follow", timeout=120)
+        self.assertExit(r, 0)
+        for n in (1, 3):
+            wait_until(lambda: http(self.lab.node(n), "/replica")[0] == 200, 30, "node%d to follow node2" % n)
+        wait_until(lambda: value(parse(self.metrics(2))[0], "pgha_switchovers_total") == 1, 10,
+                   "node2 to count the switchover")
+        wait_until(self.primaries_seen_once, 10, "every daemon to see one primary")
+        found = self.check_all()
+        for n in (1, 2, 3):
+            self.assertEqual(set(found[n]), self.series_before[n], "node%d's series are the same as before" % n)
+        m = found[2]
+        self.assertEqual(value(m, "pgha_is_primary"), 1)
+        self.assertEqual(value(m, "pgha_last_failover_switchover"), 1)
+        self.assertEqual(sum(v for (name, _), v in m.items() if name == "pgha_failovers_total"), 0)
+        self.assertEqual(value(found[1], "pgha_switchovers_total"), 0)
+        phases = self.phases(m)
+        print("\nswitchover as node2's /metrics reports it: %s" % ", ".join("%s %.2fs" % kv for kv in phases.items()),
+              file=sys.stderr)
+        self.assertEqual((phases["detection"], phases["election"]), (0, 0))
+        self.assertGreater(phases["write_unavailable"], 0)
+        self.assertEqual(phases["promotion"], phases["write_unavailable"])
+        self.assertTrue(phases["write_unavailable"] <= phases["total"] < 120, phases)
+        self.assertEqual(value(m, "pgha_timeline"), 2)
+
+    def test_3_failover_is_counted_and_timed_and_no_series_vanish(self):
         lab = self.lab
-        with open(os.path.join(lab.node(1).data_dir, "postmaster.pid")) as f:
+        with open(os.path.join(lab.node(2).data_dir, "postmaster.pid")) as f:
             pid = int(f.readline())
         os.kill(pid, signal.SIGKILL)
 
         def promoted():
-            for n in (2, 3):
+            for n in (1, 3):
                 if http(lab.node(n), "/primary")[0] == 200:
                     return n
             return None
         new = wait_until(promoted, 60, "a standby to be promoted")
-        other = 5 - new
+        other = 4 - new
         wait_until(lambda: http(lab.node(other), "/replica")[0] == 200, 30, "node%d to follow node%d" % (other, new))
+        wait_until(self.primaries_seen_once, 10, "every daemon to see one primary")
         found = self.check_all()
         for n in (1, 2, 3):
             self.assertEqual(set(found[n]), self.series_before[n], "node%d's series are the same as before" % n)
         m = found[new]
         self.assertEqual(value(m, "pgha_failovers_total", reason="primary_crashed"), 1, "the release was a crash")
         self.assertEqual(value(m, "pgha_failovers_total", reason="primary_lost"), 0)
+        self.assertEqual(value(m, "pgha_failovers_total", reason="manual"), 0)
         self.assertEqual(value(m, "pgha_switchovers_total"), 0)
         self.assertEqual(value(m, "pgha_last_failover_switchover"), 0)
-        phases = {p: value(m, "pgha_last_failover_%s_seconds" % p)
-                  for p in ("detection", "election", "promotion", "total", "write_unavailable")}
-        print("\nfailover as node%d's /metrics reports it: %s" % (
+        phases = self.phases(m)
+        print("failover as node%d's /metrics reports it: %s" % (
             new, ", ".join("%s %.2fs" % kv for kv in phases.items())), file=sys.stderr)
         for phase, seconds in phases.items():
             self.assertTrue(0 <= seconds < 60, "%s: %r" % (phase, seconds))
@@ -209,18 +249,15 @@ class MetricsTest(LabTestCase):
         self.assertAlmostEqual(phases["total"], phases["detection"] + phases["election"] + phases["promotion"],
                                delta=0.05)
         self.assertAlmostEqual(value(m, "pgha_last_failover_timestamp_seconds"), time.time(), delta=60)
-        self.assertEqual(value(m, "pgha_timeline"), 2)
+        self.assertEqual(value(m, "pgha_timeline"), 3)
         self.assertGreater(value(m, "pgha_lease_remaining_seconds"), 0)
-        self.assertEqual(value(m, "pgha_primaries_seen"), 1)
-        self.assertEqual(value(found[other], "pgha_primaries_seen"), 1)
-        self.assertEqual(value(found[1], "pgha_postgres_up"), 0)
-        self.assertEqual(value(found[1], "pgha_role", role="unknown"), 1)
-        for n in (1, other):
-            self.assertTrue(all(value(found[n], "pgha_last_failover_%s_seconds" % p) !=
-                                value(found[n], "pgha_last_failover_%s_seconds" % p) for p in phases),
-                            "no failover of node%d: NaN" % n)
+        self.assertEqual(value(found[2], "pgha_postgres_up"), 0)
+        self.assertEqual(value(found[2], "pgha_role", role="unknown"), 1)
+        self.assertEqual(value(found[2], "pgha_last_failover_switchover"), 1, "node2 keeps its switchover")
+        self.assertTrue(all(v != v for v in self.phases(found[other]).values()),
+                        "node%d was never promoted: NaN" % other)
 
-    def test_3_prometheus_evaluates_every_dashboard_expression(self):
+    def test_4_prometheus_evaluates_every_dashboard_expression(self):
         # Every target up, with a few scrapes behind it (the failover's included).
         wait_until(lambda: [r for r in self.query('up{job="pgha"} == 1').get("data", {}).get("result", [])]
                    and len(self.query('up{job="pgha"} == 1')["data"]["result"]) == 3, 30, "3 targets up")

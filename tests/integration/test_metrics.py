@@ -259,6 +259,9 @@ class MetricsTest(LabTestCase):
 
     def test_4_prometheus_evaluates_every_dashboard_expression(self):
         # Every target up, with a few scrapes behind it (the failover's included).
+        if self.prometheus.poll() is not None:
+            with open(os.path.join(self.prom_dir, "prometheus.log")) as f:
+                self.fail("prometheus exited with %s:\n%s" % (self.prometheus.returncode, f.read()))
         wait_until(lambda: [r for r in self.query('up{job="pgha"} == 1').get("data", {}).get("result", [])]
                    and len(self.query('up{job="pgha"} == 1')["data"]["result"]) == 3, 30, "3 targets up")
         wait_until(lambda: self.query('count_over_time(pgha_up{cluster="%s"}[1m]) >= 5' % CLUSTER)

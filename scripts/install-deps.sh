@@ -6,7 +6,9 @@ packages=(build-essential cmake ninja-build pkg-config libpq-dev libboost-progra
           libssl-dev python3 iproute2 iputils-ping nftables
           # the Debian package (scripts/package.sh) and its test: dpkg-shlibdeps and
           # file for CPack, lintian, man -l, systemd-analyze verify
-          dpkg-dev file lintian man-db systemd)
+          dpkg-dev file lintian man-db systemd
+          # /metrics through promtool, the dashboard through a real Prometheus (test_metrics)
+          prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

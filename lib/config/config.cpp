@@ -200,6 +200,7 @@ const std::vector<Setting>& settings() {
             text(FIELD(daemon.log_level), {"debug", "info", "notice", "warning", "error"})),
         row("daemon.log_file", R"("")", restart, text(FIELD(daemon.log_file))),
         row("daemon.history_interval", R"("10s")", reloadable, duration(FIELD(daemon.history_interval))),
+        row("daemon.cluster_name", R"("pgha")", reloadable, text(FIELD(daemon.cluster_name))),
     };
     return table;
 }
@@ -314,6 +315,10 @@ Config parse_config(const std::string& text, const std::string& source_path) {
     }
     if (config.node_name.empty() && std::find(seen.begin(), seen.end(), "node_name") != seen.end())
         checker.problem(table["node_name"].node()->source().begin.line, "node_name", "must not be empty");
+    // Only a file can make it empty; an empty label value would drop the label.
+    if (const auto* node = table["daemon"]["cluster_name"].node(); node && config.daemon.cluster_name.empty())
+        checker.problem(node->source().begin.line, "daemon.cluster_name", "must not be empty",
+                        "set cluster_name = \"...\" under [daemon], the same on every node (default \"pgha\")");
     if (config.fencing.mode == "ping" && config.fencing.ping_targets.empty())
         checker.problem(std::nullopt, "fencing.ping_targets", "must list at least one address when fencing.mode = \"ping\"",
                         "add ping_targets = [\"10.0.0.1\"] (ICMP) or [\"10.0.0.1:53\"] (TCP connect) under [fencing]: "

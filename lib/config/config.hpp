@@ -47,6 +47,7 @@ struct DaemonSettings {
     std::string log_level = "info";
     std::string log_file;
     Millis history_interval{10000};  // primary's pgha.monitoring_history samples; 0 = none
+    std::string cluster_name = "pgha";  // the `cluster` label of every /metrics sample
 };
 
 struct Config {

@@ -65,6 +65,10 @@ public:
 
     const Status& status() const { return status_; }
     const std::optional<election::PrimaryLease>& lease() const { return lease_; }
+    // Read-only, for /metrics: this node's voter (its promise to a leader),
+    // and whether the primary's daemon released its lease as its postmaster exited.
+    const election::Voter& voter() const { return voter_; }
+    bool primary_exited() const { return primary_exited_; }
     // A witness votes with no WAL position: check_vote needs no local read.
     bool votes_without_wal() const { return is_witness(); }
     // A job that changes this node's PostgreSQL is running.

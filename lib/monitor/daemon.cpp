@@ -29,6 +29,8 @@
 #include "monitor/daemon_actions.hpp"
 #include "monitor/deadlines.hpp"
 #include "monitor/facts.hpp"
+#include "monitor/failover_clock.hpp"
+#include "monitor/peer_contacts.hpp"
 #include "monitor/postmaster_watch.hpp"
 #include "monitor/state_store.hpp"
 #include "monitor/switchover_peer.hpp"
@@ -61,6 +63,11 @@ struct Daemon::Impl {
     std::optional<SteadyClock::time_point> last_history_sample;
     bool stopping = false;
     SwitchoverPeer switchover;  // pgha standby switchover: hold and old-primary steps
+    // For /metrics only: nothing here drives a decision.
+    FailoverClock failover_clock;
+    PeerContacts contacts;
+    std::int64_t known_term = -1;
+    std::optional<SteadyClock::time_point> term_since;  // when this daemon learned known_term
 
     Impl(asio::io_context& io_, Config config_, std::string secret_)
         : io(io_), config(std::move(config_)), secret(std::move(secret_)), store(config.daemon.state_dir),
@@ -77,6 +84,7 @@ struct Daemon::Impl {
 
     // ---- carrying out the core's effects
     void carry(decision::Effects fx) {
+        note_for_metrics(fx);
         for (const auto& note : fx.notes) {
             if (note.level == decision::Level::warning) log::warning("{}", note.text);
             else log::info("{}", note.text);
@@ -85,6 +93,25 @@ struct Daemon::Impl {
         for (auto& job : fx.jobs) run_job(std::move(job));
         if (fx.gather) gather(*fx.gather);
         if (fx.tick_in && !stopping) arm_timer(*fx.tick_in);
+    }
+
+    // What the failover clock learns from the core's effects: an election's
+    // start, a promotion's start, a term change.
+    void note_for_metrics(const decision::Effects& fx) {
+        auto now = SteadyClock::now();
+        for (const auto& b : fx.broadcasts)
+            if (b.call == decision::Call::vote) {
+                failover_clock.primary_contact(core.status().last_primary_contact);
+                failover_clock.election_started(now, core.primary_exited());
+            }
+        for (const auto& job : fx.jobs) {
+            if (job.kind == decision::JobKind::promote) failover_clock.promotion_started(now);
+            if (job.kind == decision::JobKind::promote_unfenced) failover_clock.self_promotion();
+        }
+        if (core.status().term != known_term) {
+            known_term = core.status().term;
+            term_since = now;
+        }
     }
 
     void arm_timer(Millis delay) {
@@ -125,6 +152,7 @@ struct Daemon::Impl {
         auto body = encode_message(b.message);
         for (int target : b.targets) {
             auto answered = [this, id = b.call_id, call = b.call, target](std::optional<HttpResponse> response) {
+                if (response && response->status == 200) contacts.heard(target, SteadyClock::now());
                 carry(core.on_answer(id, target, decode_answer(call, response), SteadyClock::now()));
             };
             const auto* peer = record(target);
@@ -145,7 +173,11 @@ struct Daemon::Impl {
         workers.run([config = config, job, result, records = facts.records] {
                         *result = run_core_job(config, job, records);
                     },
-                    [this, id = job.id, result] { carry(core.on_job_done(id, *result, SteadyClock::now())); });
+                    [this, id = job.id, kind = job.kind, result] {
+                        if (kind == decision::JobKind::promote)
+                            failover_clock.promotion_finished(SteadyClock::now(), std::chrono::system_clock::now());
+                        carry(core.on_job_done(id, *result, SteadyClock::now()));
+                    });
     }
 
     void gather(std::uint64_t generation) {
@@ -177,6 +209,7 @@ struct Daemon::Impl {
     void on_gathered(TickFacts gathered, std::uint64_t generation) {
         watch_between_rounds(gathered);
         auto fx = core.on_facts(core_facts(gathered), generation, SteadyClock::now());
+        round_for_metrics(gathered);
         // Unreadable metadata keeps the records of the last round, as the core keeps its members.
         bool keep_records = !gathered.metadata_read && !facts.records.empty();
         auto records = keep_records ? facts.records : gathered.records;
@@ -184,6 +217,16 @@ struct Daemon::Impl {
         facts.records = std::move(records);
         notice_role_mismatch();
         carry(std::move(fx));
+    }
+
+    void round_for_metrics(const TickFacts& gathered) {
+        auto now = SteadyClock::now();
+        if (gathered.primary_writable && gathered.primary && gathered.primary->node_id != config.node_id)
+            failover_clock.other_primary_writable(now);
+        if (decision::holds(switchover.hold(), "", now)) failover_clock.held(now);
+        const auto& s = core.status();
+        failover_clock.round(s.postgres_up && s.role == decision::Role::standby,
+                             s.role == decision::Role::primary && s.writable, now, std::chrono::system_clock::now());
     }
 
     // A node running in another role than its metadata records (a standby
@@ -205,12 +248,16 @@ struct Daemon::Impl {
     void add_routes() {
         add_health_routes(router, [this] { return current_status(); });
         router.add("POST", "/peer/heartbeat", [this](const HttpRequest& r) {
-            auto [reply, fx] = core.on_heartbeat(peer::decode_heartbeat(r.body), SteadyClock::now());
+            auto m = peer::decode_heartbeat(r.body);
+            contacts.heartbeat(m.leader_id, m.term, SteadyClock::now());
+            auto [reply, fx] = core.on_heartbeat(m, SteadyClock::now());
             carry(std::move(fx));
             return json(peer::encode(reply));
         }, Access::peer);
         router.add("POST", "/peer/release", [this](const HttpRequest& r) {
-            auto [reply, fx] = core.on_release(peer::decode_release(r.body), SteadyClock::now());
+            auto m = peer::decode_release(r.body);
+            contacts.heard(m.leader_id, SteadyClock::now());
+            auto [reply, fx] = core.on_release(m, SteadyClock::now());
             carry(std::move(fx));
             return json(peer::encode(reply));
         }, Access::peer);
@@ -222,7 +269,9 @@ struct Daemon::Impl {
             });
         }, Access::peer);
         router.add_async("POST", "/peer/vote", [this](const HttpRequest& r, Respond respond) {
-            on_vote(peer::decode_vote_request(r.body), std::move(respond));
+            auto m = peer::decode_vote_request(r.body);
+            contacts.heard(m.candidate_id, SteadyClock::now());
+            on_vote(m, std::move(respond));
         }, Access::peer);
         router.add("POST", "/peer/pause", [this](const HttpRequest& r) {
             auto m = peer::decode_pause(r.body);
@@ -265,6 +314,7 @@ struct Daemon::Impl {
                     return std::nullopt;
                 },
                 [this](const decision::SwitchoverHold& hold, bool postgres_changing) {
+                    if (decision::holds(hold, "", SteadyClock::now())) failover_clock.held(SteadyClock::now());
                     carry(core.on_switchover(hold, postgres_changing, SteadyClock::now()));
                 }};
     }
@@ -298,7 +348,44 @@ struct Daemon::Impl {
         if (s.last_primary_contact)
             status.last_primary_contact_ms =
                 std::chrono::duration_cast<Millis>(SteadyClock::now() - *s.last_primary_contact).count();
+        status.metrics = current_metrics();
         return status;
+    }
+
+    DaemonMetrics current_metrics() const {
+        auto now = SteadyClock::now();
+        const auto& s = core.status();
+        DaemonMetrics m;
+        m.cluster = config.daemon.cluster_name;
+        auto known = [](const std::optional<double>& v) { return v.value_or(DaemonMetrics::unknown); };
+        auto secs = [](Millis d) { return static_cast<double>(d.count()) / 1000.0; };
+        if (facts.local.reachable) {
+            if (facts.local.timeline) m.timeline = *facts.local.timeline;
+            const auto& server = facts.server;
+            m.current_lsn = known(server.current_lsn);
+            m.received_lsn = known(server.received_lsn);
+            m.replayed_lsn = known(server.replayed_lsn);
+            m.replay_lag_seconds = known(server.replay_lag_seconds);
+            m.pending_restart = known(server.pending_restart);
+            m.server_version = known(server.server_version);
+            m.postmaster_start_seconds = known(server.postmaster_start);
+        }
+        bool primary = s.role == decision::Role::primary;
+        if (primary) m.lease_remaining_seconds = core.lease() ? secs(core.lease()->remaining(now)) : 0;
+        m.promise_remaining_seconds = secs(core.voter().promise_remaining(now));
+        auto window = config.failover.lease_timeout;
+        m.voters_visible = static_cast<double>(1 + contacts.heard_within(config.node_id, now, window));
+        m.quorum_size = static_cast<double>(election::quorum(std::max<std::size_t>(facts.records.size(), 1)));
+        // Itself, the registered primary when it answered writable, and every
+        // peer that sends heartbeats as primary.
+        std::size_t seen = primary && s.writable ? 1 : 0;
+        seen += contacts.leaders(config.node_id, s.term, term_since, now, window);
+        if (facts.primary && facts.primary->node_id != config.node_id && facts.primary_writable &&
+            !contacts.leads(facts.primary->node_id, s.term, term_since, now, window))
+            ++seen;
+        m.primaries_seen = static_cast<double>(seen);
+        failover_clock.report(m);
+        return m;
     }
 };
 

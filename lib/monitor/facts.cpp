@@ -14,6 +14,11 @@ TickFacts gather_facts(const Config& config, bool sample_history, WitnessSync& w
     try {
         auto local = pg::Connection::open(config.conninfo, {.deadline = local_deadline(config)});
         facts.local = observe(local);
+        try {
+            facts.server = read_server_facts(local);
+        } catch (const pg::QueryError& error) {
+            log::debug("server facts for /metrics not read: {} {}", error.what(), error.detail());
+        }
         if (catalog::schema_version(local) > 0) {
             facts.records = catalog::list_nodes(local);
             facts.cluster = catalog::cluster_state(local);

@@ -8,12 +8,14 @@
 #include "catalog/nodes.hpp"
 #include "cluster/node.hpp"
 #include "config/config.hpp"
+#include "monitor/server_facts.hpp"
 #include "monitor/witness_sync.hpp"
 
 namespace pgha {
 
 struct TickFacts {
     NodeObservation local;
+    ServerFacts server;  // for /metrics: LSNs in bytes, replay lag, version, ...
     bool metadata_read = false;
     std::vector<NodeRecord> records;  // as this node's (replicated) metadata has them
     catalog::ClusterState cluster;

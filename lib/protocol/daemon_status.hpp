@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/lsn.hpp"
+#include "protocol/daemon_metrics.hpp"
 
 namespace pgha {
 
@@ -32,6 +33,7 @@ struct DaemonStatus {
     // Empty, or which voters promise other leases than this node's, as one
     // sentence: "node 2 promises 3000 ms, node 3 promises 10000 ms".
     std::string lease_mismatch;
+    DaemonMetrics metrics;  // only /metrics shows these (not part of /status's JSON)
 };
 
 }  // namespace pgha

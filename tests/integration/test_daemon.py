@@ -113,7 +113,7 @@ class DaemonTest(LabTestCase):
         self.assertEqual(status["node_name"], "node2")
         metrics = http(n1, "/metrics")[1]
         self.assertIn("pgha_term", metrics)
-        self.assertIn('pgha_is_primary{node="node1"} 1', metrics)
+        self.assertIn('pgha_is_primary{cluster="pgha",node="node1"} 1', metrics)
 
     def test_2_daemon_status_and_pause(self):
         rows = wait_until(lambda: [r for r in load_json(self, self.pgha(2, "daemon", "status", "--json"))

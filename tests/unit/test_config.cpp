@@ -42,6 +42,8 @@ TEST_CASE("a minimal config gets every default") {
     CHECK(config.events.timeout == Millis(30000));
     CHECK(config.daemon.listen == "127.0.0.1:8008");
     CHECK(config.daemon.state_dir == "/var/lib/pgha");
+    CHECK(config.daemon.cluster_name == "pgha");
+    CHECK(parse_config(minimal + "[daemon]\ncluster_name = \"prod\"\n", "x.toml").daemon.cluster_name == "prod");
 }
 
 TEST_CASE("every section of the design's sample is read") {
@@ -106,6 +108,7 @@ TEST_CASE("config errors name the file, the line and the key") {
         {minimal + "failover = 3\n", {"failover", "must be a table"}},
         {"node_id = 1\nnode_name = \"n\"\nconninfo = \"host='x\"\ndata_directory = \"/d\"\n",
          {"line 3", "conninfo", "not a valid libpq connection string"}},
+        {minimal + "[daemon]\ncluster_name = \"\"\n", {"line 6", "daemon.cluster_name", "must not be empty"}},
     };
     for (const auto& c : cases) {
         INFO(c.text);

@@ -4,6 +4,7 @@
 
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "http/health.hpp"
 
@@ -132,28 +133,48 @@ TEST_CASE("/status is a JSON object with the daemon's view", "[http]") {
 
 TEST_CASE("/metrics is Prometheus text with HELP and TYPE", "[http]") {
     auto status = with(standby(), [](auto& s) {
-        s.failovers = 2;
         s.hook_failures = 1;
+        s.metrics.cluster = "prod";
+        s.metrics.timeline = 3;
+        s.metrics.received_lsn = 50331976;
+        s.metrics.replay_lag_seconds = 0.25;
+        s.metrics.quorum_size = 2;
+        s.metrics.failovers = {{"primary_lost", 2}};
+        s.metrics.switchovers = 1;
+        s.metrics.last_total_seconds = 4.5;
     });
     auto response = get(status, "/metrics");
     CHECK(response.status == 200);
     CHECK(response.content_type == "text/plain; version=0.0.4; charset=utf-8");
     const std::string& text = response.body;
-    for (auto line : {"# HELP pgha_up ", "# TYPE pgha_up gauge\npgha_up{node=\"node2\"} 1\n",
-                      "pgha_postgres_up{node=\"node2\"} 1\n",
-                      "# TYPE pgha_role gauge\n",
-                      "pgha_role{node=\"node2\",role=\"standby\"} 1\n",
-                      "pgha_role{node=\"node2\",role=\"primary\"} 0\n",
-                      "pgha_is_primary{node=\"node2\"} 0\n", "pgha_writable{node=\"node2\"} 0\n",
-                      "pgha_term{node=\"node2\"} 4\n", "pgha_paused{node=\"node2\"} 0\n",
-                      "pgha_fenced{node=\"node2\"} 0\n", "pgha_lag_bytes{node=\"node2\"} 1024\n",
-                      "pgha_last_primary_contact_seconds{node=\"node2\"} 1.5\n",
-                      "# TYPE pgha_failovers_total counter\npgha_failovers_total{node=\"node2\"} 2\n",
-                      "# TYPE pgha_hook_failures_total counter\npgha_hook_failures_total{node=\"node2\"} 1\n"}) {
+    const std::string l = "{cluster=\"prod\",node=\"node2\"";
+    for (const std::string& line : std::vector<std::string>{"# HELP pgha_up ", "# TYPE pgha_up gauge\npgha_up" + l + "} 1\n",
+                      "pgha_postgres_up" + l + "} 1\n",
+                      std::string("# TYPE pgha_role gauge\n"),
+                      "pgha_role" + l + ",role=\"standby\"} 1\n",
+                      "pgha_role" + l + ",role=\"primary\"} 0\n",
+                      "pgha_is_primary" + l + "} 0\n", "pgha_writable" + l + "} 0\n",
+                      "pgha_term" + l + "} 4\n", "pgha_paused" + l + "} 0\n",
+                      "pgha_fenced" + l + "} 0\n", "pgha_lag_bytes" + l + "} 1024\n",
+                      "pgha_timeline" + l + "} 3\n",
+                      "pgha_wal_received_lsn_bytes" + l + "} 50331976\n",
+                      "pgha_wal_current_lsn_bytes" + l + "} NaN\n",
+                      "pgha_replay_lag_seconds" + l + "} 0.25\n",
+                      "pgha_lease_remaining_seconds" + l + "} NaN\n",
+                      "pgha_quorum_size" + l + "} 2\n",
+                      "pgha_last_primary_contact_seconds" + l + "} 1.5\n",
+                      "# TYPE pgha_failovers_total counter\npgha_failovers_total" + l +
+                          ",reason=\"primary_crashed\"} 0\n",
+                      "pgha_failovers_total" + l + ",reason=\"primary_lost\"} 2\n",
+                      "pgha_failovers_total" + l + ",reason=\"manual\"} 0\n",
+                      "# TYPE pgha_switchovers_total counter\npgha_switchovers_total" + l + "} 1\n",
+                      "pgha_last_failover_total_seconds" + l + "} 4.5\n",
+                      "pgha_last_failover_detection_seconds" + l + "} NaN\n",
+                      "# TYPE pgha_hook_failures_total counter\npgha_hook_failures_total" + l + "} 1\n"}) {
         INFO(line);
         CHECK(text.find(line) != std::string::npos);
     }
-    // Every sample follows the HELP and TYPE of its metric.
+    // Every sample follows the HELP and TYPE of its metric and carries the cluster label.
     std::set<std::string> described;
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
@@ -161,13 +182,43 @@ TEST_CASE("/metrics is Prometheus text with HELP and TYPE", "[http]") {
         if (line.rfind("# TYPE ", 0) == 0) described.insert(line.substr(7, line.find(' ', 7) - 7));
         if (line[0] == '#') continue;
         CHECK(described.count(line.substr(0, line.find('{'))) == 1);
+        CHECK(line.find(l) == line.find('{'));
     }
+}
 
-    // Unknown values are left out, not reported as 0.
-    auto primary_text = get(primary(), "/metrics").body;
-    CHECK(primary_text.find("pgha_lag_bytes{") == std::string::npos);
-    CHECK(primary_text.find("pgha_last_primary_contact_seconds{") == std::string::npos);
-    CHECK(primary_text.find("pgha_is_primary{node=\"node1\"} 1\n") != std::string::npos);
+namespace {
+
+// The series of a /metrics text: each sample's name and labels, without its value.
+std::set<std::string> series(const std::string& text) {
+    std::set<std::string> out;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty() && line[0] != '#') out.insert(line.substr(0, line.rfind(' ')));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("/metrics writes the same series in every role, NaN where unknown", "[http]") {
+    auto on_primary = render_metrics(primary());
+    auto on_standby = render_metrics(with(standby(), [](auto& s) { s.node_name = "node1"; }));
+    auto on_down = render_metrics(with(down(), [](auto& s) { s.node_name = "node1"; }));
+    auto fenced = render_metrics(with(primary(), [](auto& s) {
+        s.fenced = true;
+        s.metrics.failovers = {{"primary_crashed", 1}};
+        s.metrics.last_total_seconds = 2;
+    }));
+    CHECK(series(on_primary).size() > 30);
+    CHECK(series(on_primary) == series(on_standby));
+    CHECK(series(on_primary) == series(on_down));
+    CHECK(series(on_primary) == series(fenced));
+    // Unknown values are NaN, not 0, which would look healthy; a primary has no lag.
+    CHECK(on_primary.find("pgha_lag_bytes{cluster=\"pgha\",node=\"node1\"} 0\n") != std::string::npos);
+    CHECK(on_primary.find("pgha_last_primary_contact_seconds{cluster=\"pgha\",node=\"node1\"} NaN\n") !=
+          std::string::npos);
+    CHECK(on_standby.find("pgha_lag_bytes{cluster=\"pgha\",node=\"node1\"} 1024\n") != std::string::npos);
+    CHECK(on_down.find("pgha_lag_bytes{cluster=\"pgha\",node=\"node1\"} NaN\n") != std::string::npos);
+    CHECK(on_primary.find("pgha_is_primary{cluster=\"pgha\",node=\"node1\"} 1\n") != std::string::npos);
 }
 
 TEST_CASE("metric labels are escaped per the Prometheus rules", "[http]") {
@@ -175,7 +226,9 @@ TEST_CASE("metric labels are escaped per the Prometheus rules", "[http]") {
     auto text = render_metrics(with(down(), [](auto& s) {
         s.node_name = "we\"ird\\node\n";
         s.role = "odd\"role";
+        s.metrics.cluster = "a\"b";
     }));
-    CHECK(text.find("pgha_up{node=\"we\\\"ird\\\\node\\n\"} 1\n") != std::string::npos);
-    CHECK(text.find("pgha_role{node=\"we\\\"ird\\\\node\\n\",role=\"odd\\\"role\"} 1\n") != std::string::npos);
+    CHECK(text.find("pgha_up{cluster=\"a\\\"b\",node=\"we\\\"ird\\\\node\\n\"} 1\n") != std::string::npos);
+    CHECK(text.find("pgha_role{cluster=\"a\\\"b\",node=\"we\\\"ird\\\\node\\n\",role=\"odd\\\"role\"} 1\n") !=
+          std::string::npos);
 }

@@ -91,6 +91,7 @@ void siblings_follow(const Config& config, const pg::Connection& primary, const 
             auto followed = repoint_standby(connection, request);
             catalog::set_standby_of(primary, sibling.node_id, self.node_id);
             outcome.messages.push_back(followed.message);
+            outcome.followed.push_back(sibling);
             Event event = make_event(config, "standby_follow", true, followed.message);
             event.node_id = sibling.node_id;
             event.node_name = sibling.node_name;
@@ -119,17 +120,25 @@ PromoteOutcome promote_now(const Config& config, const pg::Connection& local, co
     wait_until_writable(local);
     log::info("pg_promote finished: PostgreSQL accepts writes");
     checkpoint(local);  // so pg_control (read by pg_rewind of the old primary) names the new timeline
+    try {
+        outcome.timeline = control_timeline(local);
+    } catch (const Error& error) {
+        log::warning("the new timeline could not be read: {}", error.what());
+    }
 
     local.begin();
     auto term = catalog::record_promotion(local, config.node_id, elected_term);
     local.commit();
     auto message = fmt::format("{} promoted to primary (term {})", describe(*self), term);
     outcome.messages.push_back(message);
+    outcome.term = term;
     auto event = make_event(config, "standby_promote", true, message);
     if (auto old = std::find_if(records.begin(), records.end(),
                                 [&](const auto& r) { return r.type == "primary" && r.active && r.node_id != self->node_id; });
-        old != records.end())
+        old != records.end()) {
         event.peer_node_id = old->node_id;
+        outcome.old_primary = *old;
+    }
     event.new_primary_conninfo = pg::redact_conninfo(self->conninfo);
     emit_event(config, &local, std::move(event));
 
@@ -163,9 +172,8 @@ PromoteOutcome promote_standby(const Config& config, const GlobalOptions& option
     throw_first_failure(outcome.checks, "standby promote");
 
     auto done = promote_now(config, local, records, std::nullopt, promote.siblings_follow);
-    outcome.messages = std::move(done.messages);
-    outcome.failures = std::move(done.failures);
-    return outcome;
+    done.checks = std::move(outcome.checks);
+    return done;
 }
 
 }  // namespace pgha

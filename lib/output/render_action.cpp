@@ -32,7 +32,8 @@ json detail_json(const DetailValue& value) {
 json checks_json(const Checks& checks) {
     json out = json::array();
     for (const auto& c : checks)
-        out.push_back({{"check", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"hint", c.hint}});
+        out.push_back(
+            {{"check", c.name}, {"passed", c.passed}, {"detail", text_or_null(c.detail)}, {"hint", text_or_null(c.hint)}});
     return out;
 }
 

@@ -55,7 +55,8 @@ struct ActionRecord {
 // a newline.
 std::string render_action(const ActionRecord& record);
 
-// The checks as --json prints them: [{"check", "passed", "detail", "hint"}].
+// The checks as --json prints them: [{"check", "passed", "detail", "hint"}]
+// (detail and hint null when not set).
 std::string render_checks_json(const Checks& checks);
 
 }  // namespace pgha

@@ -246,7 +246,10 @@ class JsonOutputTest(LabTestCase):
         out = self.fails(2, "standby", "promote", code=3)  # node1 still runs as the primary
         self.assertIn("writable primary", out["error"]["message"], out)
         out = self.fails(2, "standby", "promote", "--dry-run", code=3, same_message=False)
-        self.assertTrue([c for c in out["checks"] if not c["passed"] and "writable primary" in c["check"]], out)
+        failed = [c for c in out["checks"] if not c["passed"]]
+        self.assertTrue([c for c in failed if "writable primary" in c["check"]], out)
+        for c in failed:
+            self.assertIn(c["check"], out["error"]["detail"], "the error names the failed checks")
         self.fails(1, "standby", "promote", code=3)  # already a primary
         term = self.term(1)
         lab.stop(1)
@@ -291,9 +294,14 @@ class JsonOutputTest(LabTestCase):
     @step
     def test_12_daemon_pause_unpause(self):
         lab = self.lab
-        out = self.fails(1, "daemon", "pause", code=4)  # no daemon runs yet
-        self.assertEqual(out["details"]["done"], [], out)
-        self.assertEqual(len(out["details"]["failed"]), 3, out)
+        for verb in ("pause", "unpause"):
+            out = self.fails(1, "daemon", verb, code=4)  # no daemon runs yet
+            self.assertEqual(out["details"]["done"], [], out)
+            self.assertEqual(len(out["details"]["failed"]), 3, out)
+        # no cluster secret to sign with
+        unsigned = lab.make_config(os.path.join(lab.dir, "no-secret.toml"), base_node=1, daemon={"secret_file": None})
+        out = self.fails(1, "daemon", "unpause", code=1, config=unsigned)
+        self.assertIn("secret_file", out["error"]["message"] + out["error"]["hint"], out)
         for n in (1, 2, 3):
             node = lab.node(n)
             self.daemons[n] = lab.spawn(n, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))

@@ -11,6 +11,10 @@ namespace pgha::cli {
 namespace {
 
 void run_pause(Invocation& in, ActionReport& report, bool paused) {
+    auto verb = paused ? "pause" : "unpause";
+    if (in.globals().dry_run)
+        throw usage_error(fmt::format("pgha daemon {} has no --dry-run; nothing was changed", verb),
+                          "\"pgha daemon status\" shows which daemons answer and whether they are paused");
     auto outcome = set_paused(in.config(), in.globals(), paused);
     report.detail("paused", paused);
     report.detail("done", outcome.done);
@@ -19,7 +23,7 @@ void run_pause(Invocation& in, ActionReport& report, bool paused) {
         report.say(fmt::format("{}: automatic failover {}", name, paused ? "paused" : "resumed"));
     if (outcome.failed.empty()) return;
     throw Error(ExitCode::partial,
-                fmt::format("{} applied to {} of {} daemons", paused ? "pause" : "unpause", outcome.done.size(),
+                fmt::format("{} applied to {} of {} daemons", verb, outcome.done.size(),
                             outcome.done.size() + outcome.failed.size()),
                 fmt::format("{}", fmt::join(outcome.failed, "\n")),
                 "start the daemons that did not answer and run the command again");
@@ -41,7 +45,8 @@ std::vector<Command> daemon_commands() {
          }},
         {"daemon", "pause", "stop automatic failover cluster-wide (monitoring goes on)",
          "Tells every daemon (signed with [daemon] secret_file) to pause automatic failover; each keeps\n"
-         "the flag on disk. Exit 4 when some daemons did not answer (they are named).",
+         "the flag on disk. Exit 4 when some daemons did not answer (they are named). --dry-run is refused\n"
+         "(exit 1): \"pgha daemon status\" shows the daemons.",
          nullptr, nullptr, [](Invocation& in, ActionReport& report) { run_pause(in, report, true); }},
         {"daemon", "unpause", "resume automatic failover cluster-wide", "The reverse of pgha daemon pause.", nullptr,
          nullptr, [](Invocation& in, ActionReport& report) { run_pause(in, report, false); }},

@@ -307,6 +307,9 @@ class JsonOutputTest(LabTestCase):
             self.daemons[n] = lab.spawn(n, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
         for n in (1, 2, 3):
             wait_until(lambda: self.daemon_role(n), 20, "the daemon of node%d to see its PostgreSQL" % n)
+        # a pause has no dry run: refused, and nothing paused
+        self.fails(1, "daemon", "pause", "--dry-run", code=1)
+        self.assertIn('"paused":false', http(lab.node(2), "/status")[1].replace(" ", ""))
         out = self.ok(1, "daemon", "pause", node_ref=ref(1))
         self.assertEqual(sorted(out["details"]["done"]), ["node1", "node2", "node3"], out)
         self.assertIs(out["details"]["paused"], True, out)

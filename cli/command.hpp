@@ -14,10 +14,14 @@ namespace pgha::cli {
 
 namespace po = boost::program_options;
 
+class ActionReport;
+
 class Invocation {
 public:
-    Invocation(po::variables_map vm, GlobalOptions globals, std::string config_path)
-        : vm_(std::move(vm)), globals_(std::move(globals)), config_path_(std::move(config_path)) {}
+    // report: the verb's report (a verb that changes something), told which
+    // node this is once the configuration is loaded; else nullptr.
+    Invocation(po::variables_map vm, GlobalOptions globals, std::string config_path, ActionReport* report = nullptr)
+        : vm_(std::move(vm)), globals_(std::move(globals)), config_path_(std::move(config_path)), report_(report) {}
 
     const GlobalOptions& globals() const { return globals_; }
     const Config& config();  // loaded on first use
@@ -32,6 +36,7 @@ private:
     po::variables_map vm_;
     GlobalOptions globals_;
     std::string config_path_;
+    ActionReport* report_;
     std::optional<Config> config_;
 };
 
@@ -42,6 +47,9 @@ struct Command {
     std::string description;  // shown by --help
     std::function<void(po::options_description&)> add_options;
     std::function<int(Invocation&)> run;  // returns the exit code; throws pgha::Error
+    // Set instead of run by a verb that changes something: it tells the report
+    // what it does and did (--json prints that as one object); throws pgha::Error.
+    std::function<void(Invocation&, ActionReport&)> act;
 };
 
 std::vector<Command> primary_commands();

@@ -9,6 +9,7 @@
 #include "actions/cluster_show.hpp"
 #include "command.hpp"
 #include "output/render.hpp"
+#include "report.hpp"
 
 namespace pgha::cli {
 
@@ -96,11 +97,14 @@ std::vector<Command> cluster_commands() {
          [](po::options_description& options) {
              options.add_options()("keep-history", po::value<int>(), "keep this many days of history (0 or more)");
          },
-         [](Invocation& in) {
+         nullptr,
+         [](Invocation& in, ActionReport& report) {
              auto days = in.get<int>("keep-history");
              if (!days) throw usage_error("no --keep-history given", "for example --keep-history 30 (0 deletes all)");
-             print(cleanup_history(in.config(), in.globals(), *days));
-             return 0;
+             auto outcome = cleanup_history(in.config(), in.globals(), *days);
+             report.detail("keep_days", std::int64_t{*days});
+             report.detail("rows", outcome.rows);  // deleted; with --dry-run: that would be
+             report.say(outcome.message);
          }},
     };
 }

@@ -5,16 +5,25 @@
 #include "command.hpp"
 #include "core/error.hpp"
 #include "output/render.hpp"
+#include "report.hpp"
 
 namespace pgha::cli {
 namespace {
 
-int run_pause(Invocation& in, bool paused) {
+void run_pause(Invocation& in, ActionReport& report, bool paused) {
+    auto verb = paused ? "pause" : "unpause";
+    if (in.globals().dry_run)
+        throw usage_error(fmt::format("pgha daemon {} has no --dry-run; nothing was changed", verb),
+                          "\"pgha daemon status\" shows which daemons answer and whether they are paused");
     auto outcome = set_paused(in.config(), in.globals(), paused);
-    for (const auto& name : outcome.done) print(fmt::format("{}: automatic failover {}", name, paused ? "paused" : "resumed"));
-    if (outcome.failed.empty()) return 0;
+    report.detail("paused", paused);
+    report.detail("done", outcome.done);
+    report.detail("failed", outcome.failed);
+    for (const auto& name : outcome.done)
+        report.say(fmt::format("{}: automatic failover {}", name, paused ? "paused" : "resumed"));
+    if (outcome.failed.empty()) return;
     throw Error(ExitCode::partial,
-                fmt::format("{} applied to {} of {} daemons", paused ? "pause" : "unpause", outcome.done.size(),
+                fmt::format("{} applied to {} of {} daemons", verb, outcome.done.size(),
                             outcome.done.size() + outcome.failed.size()),
                 fmt::format("{}", fmt::join(outcome.failed, "\n")),
                 "start the daemons that did not answer and run the command again");
@@ -36,10 +45,11 @@ std::vector<Command> daemon_commands() {
          }},
         {"daemon", "pause", "stop automatic failover cluster-wide (monitoring goes on)",
          "Tells every daemon (signed with [daemon] secret_file) to pause automatic failover; each keeps\n"
-         "the flag on disk. Exit 4 when some daemons did not answer (they are named).",
-         nullptr, [](Invocation& in) { return run_pause(in, true); }},
+         "the flag on disk. Exit 4 when some daemons did not answer (they are named). --dry-run is refused\n"
+         "(exit 1): \"pgha daemon status\" shows the daemons.",
+         nullptr, nullptr, [](Invocation& in, ActionReport& report) { run_pause(in, report, true); }},
         {"daemon", "unpause", "resume automatic failover cluster-wide", "The reverse of pgha daemon pause.", nullptr,
-         [](Invocation& in) { return run_pause(in, false); }},
+         nullptr, [](Invocation& in, ActionReport& report) { run_pause(in, report, false); }},
     };
 }
 

@@ -11,6 +11,7 @@
 #include "core/units.hpp"
 #include "output/render.hpp"
 #include "pg/connection.hpp"
+#include "report.hpp"
 
 namespace pgha::cli {
 namespace {
@@ -98,16 +99,22 @@ int run_check(Invocation& in) {
     }
 }
 
-int run_service(Invocation& in) {
+void run_service(Invocation& in, ActionReport& report) {
     auto action = in.get<std::string>("action");
     if (!action) throw usage_error("no --action given", "use --action=start, stop, restart or reload");
     auto plan = plan_service(in.config(), *action, in.has("checkpoint"));
+    report.detail("action", to_string(plan.action));
+    report.detail("checkpoint", plan.checkpoint);
+    report.detail("command", quote_argv(plan.argv));
     if (in.has("list-actions") || in.globals().dry_run) {
-        print((in.globals().dry_run ? "dry run: would run:\n" : "") + describe_service_plan(plan));
-        return 0;
+        std::vector<std::string> steps;
+        if (plan.checkpoint) steps.push_back("CHECKPOINT on this node");
+        steps.push_back(quote_argv(plan.argv));
+        report.plan(steps);
+        report.human((in.globals().dry_run ? "dry run: would run:\n" : "") + describe_service_plan(plan));
+        return;
     }
-    print(run_service_plan(in.config(), plan));
-    return 0;
+    report.say(run_service_plan(in.config(), plan));
 }
 
 }  // namespace
@@ -167,7 +174,7 @@ std::vector<Command> node_commands() {
                  "checkpoint", "CHECKPOINT before stop or restart")(
                  "list-actions", "print the command that would run, and do nothing");
          },
-         run_service},
+         nullptr, run_service},
     };
 }
 

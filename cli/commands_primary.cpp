@@ -1,6 +1,7 @@
 // pgha primary register | unregister
 #include "actions/register.hpp"
 #include "command.hpp"
+#include "report.hpp"
 
 namespace pgha::cli {
 
@@ -11,10 +12,11 @@ std::vector<Command> primary_commands() {
          "creates the pgha schema when missing and records this node as the cluster's primary.\n"
          "--force replaces an existing registration of this node or marks another registered primary\n"
          "inactive. --dry-run checks everything and changes nothing.",
-         nullptr,
-         [](Invocation& in) {
-             print(register_primary(in.config(), in.globals()));
-             return 0;
+         nullptr, nullptr,
+         [](Invocation& in, ActionReport& report) {
+             auto outcome = register_primary(in.config(), in.globals());
+             report.detail("type", std::string("primary"));
+             report.say(outcome.message);
          }},
         {"primary", "unregister", "remove an inactive or stopped primary's registration",
          "Removes the record of this node (or --node-id) from the metadata. Refuses while that node still\n"
@@ -22,9 +24,11 @@ std::vector<Command> primary_commands() {
          [](po::options_description& options) {
              options.add_options()("node-id", po::value<int>(), "the node to unregister (default: this node)");
          },
-         [](Invocation& in) {
-             print(unregister_node(in.config(), in.globals(), "primary", in.get<int>("node-id")));
-             return 0;
+         nullptr,
+         [](Invocation& in, ActionReport& report) {
+             auto outcome = unregister_node(in.config(), in.globals(), "primary", in.get<int>("node-id"));
+             report.node(node_ref(outcome.node));
+             report.say(outcome.message);
          }},
     };
 }

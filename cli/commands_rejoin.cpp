@@ -18,17 +18,19 @@ std::vector<Command> rejoin_commands() {
          [](po::options_description& options) {
              options.add_options()("force-rewind", "run pg_rewind even when it does not look necessary");
          },
-         [](Invocation& in) {
+         nullptr,
+         [](Invocation& in, ActionReport& report) {
              RejoinOptions rejoin;
              rejoin.force_rewind = in.has("force-rewind");
              auto outcome = rejoin_node(in.config(), in.globals(), rejoin);
+             report.detail("upstream", detail_node(outcome.upstream));
+             report.detail("rewind", outcome.rewind_needed);
              if (in.globals().dry_run)
-                 return finish_dry_run(outcome.checks,
+                 return report.dry_run(outcome.checks,
                                        {outcome.rewind_needed ? "would run pg_rewind, then start as a standby"
-                                                              : "would start as a standby (no pg_rewind needed)"},
-                                       in.globals().format, "node rejoin");
-             print(outcome.message);
-             return 0;
+                                                              : "would start as a standby (no pg_rewind needed)"});
+             report.checks(outcome.checks);
+             report.say(outcome.message);
          }},
     };
 }

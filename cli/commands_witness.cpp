@@ -1,6 +1,7 @@
 // pgha witness register | unregister
 #include "actions/witness.hpp"
 #include "command.hpp"
+#include "report.hpp"
 
 namespace pgha::cli {
 
@@ -16,10 +17,11 @@ std::vector<Command> witness_commands() {
          "Then installs the pgha schema on the witness, records the witness on the primary and copies\n"
          "the primary's pgha.nodes and pgha.cluster_state to the witness in one transaction.\n"
          "--dry-run runs the checks and changes nothing.",
-         nullptr,
-         [](Invocation& in) {
-             print(register_witness(in.config(), in.globals()));
-             return 0;
+         nullptr, nullptr,
+         [](Invocation& in, ActionReport& report) {
+             auto outcome = register_witness(in.config(), in.globals());
+             report.detail("primary", detail_node(outcome.upstream));
+             report.say(outcome.message);
          }},
         {"witness", "unregister", "remove a witness's registration",
          "Removes the witness record of this node (or --node-id) on the primary, which is found through\n"
@@ -27,9 +29,11 @@ std::vector<Command> witness_commands() {
          [](po::options_description& options) {
              options.add_options()("node-id", po::value<int>(), "the witness to unregister (default: this node)");
          },
-         [](Invocation& in) {
-             print(unregister_witness(in.config(), in.globals(), in.get<int>("node-id")));
-             return 0;
+         nullptr,
+         [](Invocation& in, ActionReport& report) {
+             auto outcome = unregister_witness(in.config(), in.globals(), in.get<int>("node-id"));
+             report.node(node_ref(outcome.node));
+             report.say(outcome.message);
          }},
     };
 }

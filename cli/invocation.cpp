@@ -2,11 +2,15 @@
 #include <cstdio>
 
 #include "command.hpp"
+#include "report.hpp"
 
 namespace pgha::cli {
 
 const Config& Invocation::config() {
-    if (!config_) config_ = load_config(config_path_);
+    if (!config_) {
+        config_ = load_config(config_path_);
+        if (report_) report_->this_node({config_->node_id, config_->node_name});
+    }
     return *config_;
 }
 

@@ -11,6 +11,7 @@
 #include "core/error_print.hpp"
 #include "core/log.hpp"
 #include "help.hpp"
+#include "report.hpp"
 
 namespace pgha::cli {
 namespace {
@@ -85,7 +86,8 @@ std::string config_path(const po::variables_map& vm) {
     return "/etc/pgha/pgha.toml";
 }
 
-int run(const std::vector<std::string>& args) {
+// `report` is set once the command is known to be a verb that changes something.
+int run(const std::vector<std::string>& args, std::optional<ActionReport>& report) {
     auto words = positional_words(args);
     bool wants_help = std::find(args.begin(), args.end(), "--help") != args.end();
     if (std::find(args.begin(), args.end(), "--version") != args.end()) {
@@ -115,6 +117,9 @@ int run(const std::vector<std::string>& args) {
         throw usage_error("unknown command \"" + words[0] + " " + words[1] + "\"",
                           "run \"pgha " + words[0] + " --help\" for its verbs");
     }
+    if (command->act)
+        report.emplace(command->object + " " + command->verb,
+                       std::find(args.begin(), args.end(), "--json") != args.end());
     if (words.size() > 2)
         throw usage_error("unexpected argument \"" + words[2] + "\"",
                           "run \"pgha " + words[0] + " " + words[1] + " --help\"");
@@ -132,8 +137,22 @@ int run(const std::vector<std::string>& args) {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
     po::notify(vm);
     apply_log_level(vm);
-    Invocation invocation(vm, read_globals(vm), config_path(vm));
-    return command->run(invocation);
+    auto globals = read_globals(vm);
+    if (!report) {
+        Invocation invocation(vm, globals, config_path(vm));
+        return command->run(invocation);
+    }
+    report->set_options(globals);
+    Invocation invocation(vm, globals, config_path(vm), &*report);
+    command->act(invocation, *report);
+    return report->succeed();
+}
+
+// The error on stderr, or in the verb's report (its JSON object with --json).
+int fail(std::optional<ActionReport>& report, const Error& error) {
+    if (report) return report->fail(error);
+    print_error(error);
+    return static_cast<int>(error.code());
 }
 
 }  // namespace
@@ -142,17 +161,15 @@ int run(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
     using namespace pgha;
     std::vector<std::string> args(argv + 1, argv + argc);
+    std::optional<cli::ActionReport> report;
     try {
-        return cli::run(args);
+        return cli::run(args, report);
     } catch (const Error& error) {
-        print_error(error);
-        return static_cast<int>(error.code());
+        return cli::fail(report, error);
     } catch (const boost::program_options::error& error) {
-        print_error(usage_error(error.what(), "run the command with --help for its options"));
-        return static_cast<int>(ExitCode::usage);
+        return cli::fail(report, usage_error(error.what(), "run the command with --help for its options"));
     } catch (const std::exception& error) {
-        print_error(Error(ExitCode::partial, std::string("unexpected error: ") + error.what(), {},
-                               "check \"pgha cluster show\" for the state of the cluster"));
-        return static_cast<int>(ExitCode::partial);
+        return cli::fail(report, Error(ExitCode::partial, std::string("unexpected error: ") + error.what(), {},
+                                       "check \"pgha cluster show\" for the state of the cluster"));
     }
 }

@@ -123,10 +123,12 @@ CloneOutcome clone_standby(const Config& config, const GlobalOptions& options, c
     CloneOutcome outcome;
     auto& checks = outcome.checks;
     auto target = options.pgdata.value_or(config.data_directory);
+    outcome.data_directory = target;
     checks.push_back(check_target_directory(target, options.force));
 
     auto upstream_conninfo = conninfo_from_options(options, "upstream server");
     auto label = pg::conninfo_label(upstream_conninfo);
+    outcome.upstream = label;
     auto repluser = !config.replication_user.empty()
                         ? config.replication_user
                         : pg::conninfo_value(upstream_conninfo, "user").value_or("postgres");
@@ -177,6 +179,7 @@ CloneOutcome clone_standby(const Config& config, const GlobalOptions& options, c
 
     auto primary_conninfo = primary_conninfo_for(upstream_conninfo, repluser, config.node_name);
     write_standby_settings(target, primary_conninfo, used_slot);
+    outcome.slot = used_slot;
 
     outcome.message = fmt::format("standby \"{}\" (ID {}) cloned from upstream {} into \"{}\"", config.node_name,
                                   config.node_id, label, target);

@@ -1,6 +1,7 @@
 #pragma once
 // standby clone: a new standby's data directory from an upstream, with
 // pg_basebackup, then standby.signal and primary_conninfo.
+#include <optional>
 #include <string>
 
 #include "actions/check.hpp"
@@ -17,6 +18,9 @@ struct CloneOptions {
 struct CloneOutcome {
     Checks checks;        // every precondition, in order
     std::string message;  // what was done (empty for a dry run)
+    std::string upstream;        // its label ("host=... port=..."), never a password
+    std::string data_directory;  // the target
+    std::optional<std::string> slot;  // the replication slot the standby uses on the upstream
 };
 
 // With options.dry_run: runs the checks only and changes nothing; the caller

@@ -16,7 +16,32 @@ std::string utc_now() {
     return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
 }
 
+// The capture emit_event reports to, if any (see EventCapture).
+std::mutex active_capture_mutex;
+EventCapture* active_capture = nullptr;
+
 }  // namespace
+
+EventCapture::EventCapture() {
+    std::lock_guard lock(active_capture_mutex);
+    previous_ = active_capture;
+    active_capture = this;
+}
+
+EventCapture::~EventCapture() {
+    std::lock_guard lock(active_capture_mutex);
+    active_capture = previous_;
+}
+
+std::vector<EmittedEvent> EventCapture::events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+}
+
+void EventCapture::add(EmittedEvent event) {
+    std::lock_guard lock(mutex_);
+    events_.push_back(std::move(event));
+}
 
 Event make_event(const Config& config, std::string type, bool successful, std::string details) {
     Event event;
@@ -43,7 +68,11 @@ bool record_in_catalog(const pg::Connection* writable, Event& event) {
 }
 
 void emit_event(const Config& config, const pg::Connection* writable, Event event) {
-    record_in_catalog(writable, event);
+    bool recorded = record_in_catalog(writable, event);
+    {
+        std::lock_guard lock(active_capture_mutex);
+        if (active_capture) active_capture->add({event, recorded});
+    }
     run_event_hook(config.events, event);
 }
 

@@ -113,6 +113,7 @@ NodeRecord chosen_target(const std::vector<NodeRecord>& records, int self, std::
 
 FollowOutcome repoint_standby(const pg::Connection& follower, const FollowRequest& request) {
     FollowOutcome outcome;
+    outcome.upstream = request.target;
     auto target = open_node(request.target);
     outcome.checks.push_back({fmt::format("{} is reachable", describe(request.target)), true, target.label()});
     outcome.checks.push_back(timeline_check(follower, target, request));
@@ -133,6 +134,7 @@ FollowOutcome repoint_standby(const pg::Connection& follower, const FollowReques
                     "primary_conninfo is changed and reloaded; the standby keeps retrying",
                     "check the standby's log; \"pgha cluster show\" shows its state");
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    outcome.streaming_after = took;
     outcome.message = fmt::format("{} now streams from {} (no restart; streaming after {} ms)", describe(request.follower),
                                   describe(request.target), took.count());
     return outcome;

@@ -27,6 +27,8 @@ struct FollowRequest {
 struct FollowOutcome {
     Checks checks;
     std::string message;
+    NodeRecord upstream;  // the node followed (or, for a dry run, that would be)
+    std::optional<std::chrono::milliseconds> streaming_after;  // from the reload until it streamed
 };
 
 // `follower`: a superuser connection to the standby. Throws a refusal (nothing

@@ -92,6 +92,7 @@ void siblings_follow(const Config& config, const pg::Connection& primary, const 
             auto followed = repoint_standby(connection, request);
             catalog::set_standby_of(primary, sibling.node_id, self.node_id);
             outcome.messages.push_back(followed.message);
+            outcome.followed.push_back(sibling);
             Event event = make_event(config, "standby_follow", true, followed.message);
             event.node_id = sibling.node_id;
             event.node_name = sibling.node_name;
@@ -120,6 +121,11 @@ PromoteOutcome promote_now(const Config& config, const pg::Connection& local, co
     wait_until_writable(local);
     log::info("pg_promote finished: PostgreSQL accepts writes");
     checkpoint(local);  // so pg_control (read by pg_rewind of the old primary) names the new timeline
+    try {
+        outcome.timeline = control_timeline(local);
+    } catch (const Error& error) {
+        log::warning("the new timeline could not be read: {}", error.what());
+    }
 
     std::optional<NodeRecord> old_primary;
     if (auto old = std::find_if(records.begin(), records.end(),
@@ -132,6 +138,8 @@ PromoteOutcome promote_now(const Config& config, const pg::Connection& local, co
     record_promotion_history(config, local, reason, term, old_primary);
     auto message = fmt::format("{} promoted to primary (term {})", describe(*self), term);
     outcome.messages.push_back(message);
+    outcome.term = term;
+    outcome.old_primary = old_primary;
     auto event = make_event(config, "standby_promote", true, message);
     if (old_primary) event.peer_node_id = old_primary->node_id;
     event.new_primary_conninfo = pg::redact_conninfo(self->conninfo);
@@ -167,9 +175,8 @@ PromoteOutcome promote_standby(const Config& config, const GlobalOptions& option
     throw_first_failure(outcome.checks, "standby promote");
 
     auto done = promote_now(config, local, records, std::nullopt, promote.siblings_follow, "manual_promote");
-    outcome.messages = std::move(done.messages);
-    outcome.failures = std::move(done.failures);
-    return outcome;
+    done.checks = std::move(outcome.checks);
+    return done;
 }
 
 }  // namespace pgha

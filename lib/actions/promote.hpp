@@ -20,6 +20,11 @@ struct PromoteOutcome {
     Checks checks;
     std::vector<std::string> messages;  // what was done, in order
     std::vector<std::string> failures;  // siblings that could not follow
+    // What the promotion gave (unset for a dry run).
+    std::optional<std::int64_t> term;
+    std::optional<int> timeline;           // the new primary's, after its checkpoint
+    std::optional<NodeRecord> old_primary;  // the primary record it replaced
+    std::vector<NodeRecord> followed;       // siblings re-pointed to it
 };
 
 // Promotes the server behind `local` (this node) now, without the command's

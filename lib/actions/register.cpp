@@ -36,7 +36,7 @@ NodeRecord record_from_config(const Config& config, const std::string& type, std
     return node;
 }
 
-std::string register_primary(const Config& config, const GlobalOptions& options) {
+RegisterOutcome register_primary(const Config& config, const GlobalOptions& options) {
     auto local = connect_local(config);
     if (in_recovery(local))
         throw refused(fmt::format("this node \"{}\" is a standby (its server is in recovery), not a primary",
@@ -51,21 +51,23 @@ std::string register_primary(const Config& config, const GlobalOptions& options)
                           "unregister it first, or use --force to mark it inactive");
         catalog::deactivate_node(local, other->node_id);
     }
-    catalog::upsert_node(local, record_from_config(config, "primary", std::nullopt));
+    auto record = record_from_config(config, "primary", std::nullopt);
+    catalog::upsert_node(local, record);
     catalog::set_primary(local, config.node_id);
     if (options.dry_run) {
         local.exec("ROLLBACK");
-        return fmt::format("dry run: node \"{}\" (ID {}) can be registered as primary; nothing was changed",
-                           config.node_name, config.node_id);
+        return {fmt::format("dry run: node \"{}\" (ID {}) can be registered as primary; nothing was changed",
+                            config.node_name, config.node_id),
+                record, std::nullopt};
     }
     local.commit();
     auto message = fmt::format("primary node \"{}\" (ID {}) registered", config.node_name, config.node_id);
     emit_event(config, &local, make_event(config, "primary_register", true, message));
-    return message;
+    return {message, record, std::nullopt};
 }
 
-std::string register_standby(const Config& config, const GlobalOptions& options,
-                             const StandbyRegisterOptions& standby) {
+RegisterOutcome register_standby(const Config& config, const GlobalOptions& options,
+                                 const StandbyRegisterOptions& standby) {
     auto local = connect_local_waiting(config, std::chrono::seconds(standby.wait_start_seconds));
     if (!in_recovery(local))
         throw refused(fmt::format("this node \"{}\" is not a standby: its server is not in recovery",
@@ -84,11 +86,13 @@ std::string register_standby(const Config& config, const GlobalOptions& options,
     check_identity(primary, config, options.force);
     if (upstream_id == config.node_id)
         throw refused("a standby cannot be its own upstream", {}, "give another node with --upstream-node-id");
-    catalog::upsert_node(primary, record_from_config(config, "standby", upstream_id));
+    auto record = record_from_config(config, "standby", upstream_id);
+    catalog::upsert_node(primary, record);
     if (options.dry_run) {
         primary.exec("ROLLBACK");
-        return fmt::format("dry run: node \"{}\" (ID {}) can be registered as standby of {}; nothing was changed",
-                           config.node_name, config.node_id, describe(*upstream));
+        return {fmt::format("dry run: node \"{}\" (ID {}) can be registered as standby of {}; nothing was changed",
+                            config.node_name, config.node_id, describe(*upstream)),
+                record, upstream};
     }
     primary.commit();
     auto message = fmt::format("standby node \"{}\" (ID {}) registered with upstream {}", config.node_name,
@@ -96,11 +100,11 @@ std::string register_standby(const Config& config, const GlobalOptions& options,
     auto event = make_event(config, "standby_register", true, message);
     event.peer_node_id = upstream_id;
     emit_event(config, &primary, std::move(event));
-    return message;
+    return {message, record, upstream};
 }
 
-std::string unregister_node(const Config& config, const GlobalOptions& options, const std::string& type,
-                            std::optional<int> node_id) {
+RegisterOutcome unregister_node(const Config& config, const GlobalOptions& options, const std::string& type,
+                                std::optional<int> node_id) {
     int target_id = node_id.value_or(config.node_id);
     // The metadata lives on the primary; reach it through this node or -d/-h.
     auto entry = connect_local_or_given(config, options);
@@ -125,13 +129,14 @@ std::string unregister_node(const Config& config, const GlobalOptions& options, 
                           "only an inactive or stopped primary can be unregistered; use --force to do it anyway");
     }
     if (options.dry_run)
-        return fmt::format("dry run: node {} can be unregistered; nothing was changed", describe(*target));
+        return {fmt::format("dry run: node {} can be unregistered; nothing was changed", describe(*target)), *target,
+                std::nullopt};
     catalog::delete_node(writable, target_id);
     auto message = fmt::format("{} node {} unregistered", type, describe(*target));
     auto event = make_event(config, type + "_unregister", true, message);
     event.peer_node_id = target_id;
     emit_event(config, &writable, std::move(event));
-    return message;
+    return {message, *target, std::nullopt};
 }
 
 }  // namespace pgha

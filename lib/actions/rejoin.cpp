@@ -183,6 +183,7 @@ RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, co
     std::optional<pg::Connection> target;
     outcome.checks = plan_checks(config, options, rejoin, plan, target);
     outcome.rewind_needed = plan.rewind_needed;
+    if (plan.primary.node_id != 0) outcome.upstream = plan.primary;
     if (options.dry_run) return outcome;
     throw_first_failure(outcome.checks, "node rejoin");
 

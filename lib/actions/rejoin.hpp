@@ -5,6 +5,7 @@
 
 #include "actions/check.hpp"
 #include "actions/options.hpp"
+#include "cluster/node.hpp"
 #include "config/config.hpp"
 
 namespace pgha {
@@ -18,8 +19,9 @@ struct RejoinOptions {
 
 struct RejoinOutcome {
     Checks checks;
-    bool rewind_needed = false;
+    bool rewind_needed = false;           // pg_rewind ran (for a dry run: would run)
     std::string message;
+    std::optional<NodeRecord> upstream;  // the registered primary it follows (when found)
 };
 
 // The primary is given by -d (or -h/-p/-U). With options.dry_run only the

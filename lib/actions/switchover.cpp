@@ -49,13 +49,16 @@ public:
         : config_(config), options_(options), view_(view), local_(local), old_(*view.primary),
           link_(cluster_secret(config, "a switchover"), view.records) {}
 
-    std::vector<std::string> execute() {
+    // Returns the new term; `failures` gets the standbys that could not follow.
+    std::int64_t execute(std::vector<std::string>& failures) {
         hold();
         try {
             checkpoint(pg::Connection::open(old_.conninfo));
             say(fmt::format("CHECKPOINT done on {}", describe(old_)));
             confirm_received(demote());
-            return rejoin_and_follow(promote());
+            auto term = promote();
+            failures = rejoin_and_follow(term);
+            return term;
         } catch (const Error& error) {
             if (error.code() == ExitCode::partial)
                 record_failure(fmt::format("switchover {} failed: {}{}", link_.id(), error.what(),
@@ -66,8 +69,7 @@ public:
 
 private:
     void say(const std::string& line) {
-        auto ms = std::chrono::duration_cast<Millis>(Clock::now() - start_).count();
-        options_.progress(fmt::format("[{:5} ms] {}", ms, line));
+        options_.progress(std::chrono::duration_cast<Millis>(Clock::now() - start_), line);
     }
 
     void hold() {
@@ -232,12 +234,13 @@ SwitchoverOutcome switchover_standby(const Config& config, const GlobalOptions& 
     SwitchoverOutcome outcome;
     outcome.checks = switchover_checks(view, {config.failover.maximum_lag_on_failover, config.use_replication_slots,
                                               switchover.force_rewind});
+    outcome.old_primary = view.primary;
     if (options.dry_run) {
         if (view.primary) outcome.plan = plan_of(view, switchover);
         return outcome;
     }
     throw_first_failure(outcome.checks, "standby switchover");
-    outcome.failures = Run(config, switchover, view, local).execute();
+    outcome.term = Run(config, switchover, view, local).execute(outcome.failures);
     return outcome;
 }
 

@@ -11,12 +11,15 @@
 // is Error(partial) saying what state things are in: when the old primary
 // stopped and this node was not promoted, the old primary is started again
 // as the primary first.
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actions/check.hpp"
 #include "actions/options.hpp"
+#include "cluster/node.hpp"
 #include "config/config.hpp"
 #include "core/units.hpp"
 
@@ -28,13 +31,16 @@ struct SwitchoverOptions {
     // old primary be rewound with pg_rewind when it has to be.
     bool force_rewind = false;
     Millis stop_timeout{30000};  // for the old primary's clean stop
-    std::function<void(const std::string&)> progress = [](const std::string&) {};  // a line per step done
+    // A line per step done, with the time since the switchover started.
+    std::function<void(Millis at, const std::string& step)> progress = [](Millis, const std::string&) {};
 };
 
 struct SwitchoverOutcome {
     Checks checks;
     std::vector<std::string> plan;      // --dry-run: what would be done
     std::vector<std::string> failures;  // standbys that could not follow (the switchover itself succeeded)
+    std::optional<NodeRecord> old_primary;  // the primary it replaced (when there is one)
+    std::optional<std::int64_t> term;       // the new primary's term (unset for a dry run)
 };
 
 SwitchoverOutcome switchover_standby(const Config& config, const GlobalOptions& options,

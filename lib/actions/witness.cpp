@@ -54,7 +54,7 @@ void check_witness_server(const Config& config, const pg::Connection& witness, c
 
 }  // namespace
 
-std::string register_witness(const Config& config, const GlobalOptions& options) {
+RegisterOutcome register_witness(const Config& config, const GlobalOptions& options) {
     auto witness = connect_local(config);
     auto primary = connect_given_primary(options);
     catalog::require_schema(primary);
@@ -65,16 +65,18 @@ std::string register_witness(const Config& config, const GlobalOptions& options)
                       "run \"pgha primary register\" on the primary first");
     primary.begin();
     check_identity(primary, config, options.force);
+    auto record = record_from_config(config, "witness", std::nullopt);
     if (options.dry_run) {
         primary.exec("ROLLBACK");
-        return fmt::format("dry run: node \"{}\" (ID {}) can be registered as witness of primary {}; "
-                           "nothing was changed",
-                           config.node_name, config.node_id, describe(*registered_primary));
+        return {fmt::format("dry run: node \"{}\" (ID {}) can be registered as witness of primary {}; "
+                            "nothing was changed",
+                            config.node_name, config.node_id, describe(*registered_primary)),
+                record, registered_primary};
     }
     witness.begin();
     catalog::ensure_schema(witness);
     witness.commit();
-    catalog::upsert_node(primary, record_from_config(config, "witness", std::nullopt));
+    catalog::upsert_node(primary, record);
     primary.commit();
     try {
         catalog::refresh_witness_copy(primary, witness, catalog::NewerTerm::replace);
@@ -90,10 +92,10 @@ std::string register_witness(const Config& config, const GlobalOptions& options)
     auto event = make_event(config, "witness_register", true, message);
     event.peer_node_id = registered_primary->node_id;
     emit_event(config, &primary, std::move(event));
-    return message;
+    return {message, record, registered_primary};
 }
 
-std::string unregister_witness(const Config& config, const GlobalOptions& options, std::optional<int> node_id) {
+RegisterOutcome unregister_witness(const Config& config, const GlobalOptions& options, std::optional<int> node_id) {
     int target_id = node_id.value_or(config.node_id);
     std::optional<pg::Connection> witness;
     pg::Connection primary = [&] {
@@ -114,7 +116,8 @@ std::string unregister_witness(const Config& config, const GlobalOptions& option
         throw refused(fmt::format("node {} is registered as {}, not as witness", describe(*target), target->type), {},
                       fmt::format("use \"pgha {} unregister\"", target->type));
     if (options.dry_run)
-        return fmt::format("dry run: witness {} can be unregistered; nothing was changed", describe(*target));
+        return {fmt::format("dry run: witness {} can be unregistered; nothing was changed", describe(*target)), *target,
+                std::nullopt};
     catalog::delete_node(primary, target_id);
     if (target_id == config.node_id) {
         try {
@@ -128,7 +131,7 @@ std::string unregister_witness(const Config& config, const GlobalOptions& option
     auto event = make_event(config, "witness_unregister", true, message);
     event.peer_node_id = target_id;
     emit_event(config, &primary, std::move(event));
-    return message;
+    return {message, *target, std::nullopt};
 }
 
 }  // namespace pgha

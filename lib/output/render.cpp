@@ -6,6 +6,7 @@
 
 #include "core/lsn.hpp"
 #include "protocol/json_fields.hpp"
+#include "output/render_action.hpp"
 #include "output/table.hpp"
 #include "pg/conninfo.hpp"
 
@@ -130,12 +131,7 @@ std::string render_events(const std::vector<Event>& events, OutputFormat format)
 }
 
 std::string render_checks(const Checks& checks, OutputFormat format) {
-    if (format == OutputFormat::json) {
-        json out = json::array();
-        for (const auto& c : checks)
-            out.push_back({{"check", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"hint", c.hint}});
-        return out.dump(2) + "\n";
-    }
+    if (format == OutputFormat::json) return render_checks_json(checks);
     std::string out;
     for (const auto& c : checks) {
         out += fmt::format("[{}] {}{}\n", c.passed ? "OK" : "FAIL", c.name, c.detail.empty() ? "" : ": " + c.detail);

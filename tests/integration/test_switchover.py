@@ -98,7 +98,7 @@ class SwitchoverTest(SwitchoverLab):
         self.assertIn("dry run: all checks passed; nothing was changed", r.stdout)
         self.assert_unchanged(before)
         r = self.switchover(2, "--dry-run", "--json")
-        self.assertTrue(all(c["passed"] for c in load_json(self, r)))
+        self.assertTrue(all(c["passed"] for c in load_json(self, r)["checks"]))
 
     def test_2_dry_run_fails_and_real_run_refuses_in_the_same_cases(self):
         lab = self.lab

@@ -28,7 +28,9 @@ case "$BUILD" in /*) BUILD_ABS=$BUILD ;; *) BUILD_ABS="$REPO/$BUILD" ;; esac
 PGHA="$BUILD_ABS/cli/pgha"
 PGHAD="$BUILD_ABS/daemon/pghad"
 STOP="bash scripts/quickstart.sh stop"
+DEMO="bash scripts/quickstart.sh demo"
 [ -z "${PGHA_QUICKSTART_DIR:-}" ] || STOP="PGHA_QUICKSTART_DIR=$DIR $STOP"
+[ -z "${PGHA_QUICKSTART_DIR:-}" ] || DEMO="PGHA_QUICKSTART_DIR=$DIR $DEMO"
 
 say()  { printf '\n==> %s\n' "$*"; }
 die()  { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
@@ -120,7 +122,7 @@ Run pgha against it (any node's config works):
 The daemons (pghad, one per node, logs in $DIR/nodeN/pghad.log) fail over
 automatically. Watch it: kill -9 the primary, see the new primary, its first
 write, the events and the old primary rejoining:
-  bash scripts/quickstart.sh demo
+  $DEMO
 
 Connect with psql (ports are in $DIR/lab.json):
   /usr/lib/postgresql/15/bin/psql -h 127.0.0.1 -p $("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][0]["port"])' "$DIR/lab.json") -U pgha pgha

@@ -7,12 +7,14 @@ namespace pgha::docgen::roff {
 
 std::string escape(const std::string& text) {
     std::string out;
+    bool line_start = true;  // a '.' or '\'' there would be read as a request
     for (char c : text) {
+        if (line_start && (c == '.' || c == '\'')) out += "\\&";
         if (c == '\\') out += "\\e";
         else if (c == '-') out += "\\-";
         else out += c;
+        line_start = c == '\n';
     }
-    if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
     return out;
 }
 

@@ -37,8 +37,8 @@ void record_promotion_history(const Config& config, const pg::Connection& local,
             row.bytes_beyond_fork = 0;
         }
         catalog::record_timeline_switch(local, row);
-    } catch (const Error& error) {
-        log::warning("cluster history: the promotion is not recorded: {} {}", error.what(), error.detail());
+    } catch (const std::exception& error) {  // Error or a malformed file's parse: the promotion stands
+        log::warning("cluster history: the promotion is not recorded: {}", error.what());
     }
 }
 

@@ -9,6 +9,10 @@
 #include <sstream>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "actions/connect.hpp"
 #include "actions/controldata.hpp"
 #include "actions/data_directory.hpp"
@@ -20,6 +24,7 @@
 #include "actions/timeline.hpp"
 #include "actions/timeline_files.hpp"
 #include "catalog/history.hpp"
+#include "core/log.hpp"
 #include "catalog/nodes.hpp"
 #include "catalog/schema.hpp"
 #include "pg/conninfo.hpp"
@@ -175,6 +180,33 @@ void run_rewind(const Config& config, const Plan& plan, const pg::Connection& ta
                                    "(\"pgha cluster show\") and run node rejoin again");
 }
 
+// One rejoin at a time on a node: the daemon's automatic one and an
+// operator's would run pg_rewind and the start on one data directory. The
+// lock lives in the daemon's state_dir; where that does not exist (no daemon
+// ever ran here), nothing else can rejoin either.
+class RejoinLock {
+public:
+    explicit RejoinLock(const Config& config) {
+        auto path = (fs::path(config.daemon.state_dir) / "rejoin.lock").string();
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd_ < 0) return;
+        if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+        ::close(fd_);
+        fd_ = -1;
+        throw refused("another rejoin of this node is running", fmt::format("{} is held", path),
+                      "wait for it to finish (the daemon's automatic rejoin logs its progress), then check "
+                      "\"pgha cluster show\"");
+    }
+    ~RejoinLock() {
+        if (fd_ >= 0) ::close(fd_);  // releases the lock
+    }
+    RejoinLock(const RejoinLock&) = delete;
+    RejoinLock& operator=(const RejoinLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
 }  // namespace
 
 RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, const RejoinOptions& rejoin) {
@@ -186,6 +218,7 @@ RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, co
     if (plan.primary.node_id != 0) outcome.upstream = plan.primary;
     if (options.dry_run) return outcome;
     throw_first_failure(outcome.checks, "node rejoin");
+    RejoinLock lock(config);
 
     // A killed postmaster lingers as a zombie until its parent reaps it, and
     // both pg_rewind's single-user recovery and the start refuse its lock file.
@@ -209,8 +242,14 @@ RejoinOutcome rejoin_node(const Config& config, const GlobalOptions& options, co
     target->begin();
     if (catalog::find_node(*target, config.node_id)) catalog::set_standby_of(*target, config.node_id, plan.primary.node_id);
     else catalog::upsert_node(*target, record);
-    if (plan.forked_timeline) catalog::record_wal_beyond_fork(*target, *plan.forked_timeline, config.node_id, plan.wal_end);
     target->commit();
+    if (plan.forked_timeline) {  // best effort: the rejoin stands whatever the history says
+        try {
+            catalog::record_wal_beyond_fork(*target, *plan.forked_timeline, config.node_id, plan.wal_end);
+        } catch (const Error& error) {
+            log::warning("cluster history: where this node's WAL ended is not recorded: {}", error.what());
+        }
+    }
     outcome.message = fmt::format("node \"{}\" (ID {}) rejoined as a standby of \"{}\" (ID {}){}", config.node_name,
                                   config.node_id, plan.primary.node_name, plan.primary.node_id,
                                   plan.rewind_needed ? ", after pg_rewind" : ", without pg_rewind");

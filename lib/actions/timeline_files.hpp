@@ -24,9 +24,17 @@ int newest_known_timeline(const std::string& data_directory);
 // own pg_wal, so two nodes promoted from the same timeline (an unfenced old
 // primary, then an elected standby that never received its switch) both start
 // "timeline N+1", and pg_rewind takes the two for one. A candidate that heard
-// of timelines up to `through` writes placeholder history files up to it
-// (forked at `at`, which is only read should anyone follow such a number), so
-// its promotion starts `through + 1`. Returns the placeholders written.
-std::vector<int> reserve_timelines(const std::string& data_directory, int through, Lsn at);
+// of timelines up to `through` writes placeholder history files up to it, so
+// its promotion starts `through + 1`. Each placeholder forks its parent where
+// the parent began: a standby that rescans for a newer timeline meanwhile
+// refuses it ("forked off ... before current recovery point") and only the
+// file's existence counts. At most `max_reserved` numbers; files written with
+// fsync. Returns the placeholders written.
+constexpr int max_reserved = 64;
+std::vector<int> reserve_timelines(const std::string& data_directory, int through);
+
+// Removes the placeholders of a promotion that did not happen, so that this
+// node can later follow a real timeline of those numbers.
+void release_timelines(const std::string& data_directory, const std::vector<int>& reserved);
 
 }  // namespace pgha

@@ -13,7 +13,7 @@ decision::JobResult run_core_job(const Config& config, const decision::Job& job,
     decision::JobResult result;
     switch (job.kind) {
     case JobKind::fence: fence_node(config, job.reason); break;
-    case JobKind::promote: promote_elected(config, job.term, job.votes, job.timeline_floor); break;
+    case JobKind::promote: result.ok = promote_elected(config, job.term, job.votes, job.timeline_floor); break;
     case JobKind::rejoin:
         for (const auto& r : records)
             if (r.node_id == job.target) rejoin_as_standby(config, r.conninfo);

@@ -174,8 +174,10 @@ struct Daemon::Impl {
                         *result = run_core_job(config, job, records);
                     },
                     [this, id = job.id, kind = job.kind, result] {
-                        if (kind == decision::JobKind::promote)
+                        if (kind == decision::JobKind::promote && result->ok)
                             failover_clock.promotion_finished(SteadyClock::now(), std::chrono::system_clock::now());
+                        else if (kind == decision::JobKind::promote)
+                            failover_clock.promotion_failed();
                         carry(core.on_job_done(id, *result, SteadyClock::now()));
                     });
     }

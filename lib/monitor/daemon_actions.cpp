@@ -48,12 +48,13 @@ void flush_pending_events(const Config& config, const std::vector<NodeRecord>& k
     }
 }
 
-void promote_elected(const Config& config, std::int64_t term, std::size_t votes, int timeline_floor) {
+bool promote_elected(const Config& config, std::int64_t term, std::size_t votes, int timeline_floor) {
+    std::vector<int> reserved;
+    std::string failure;
     try {
         auto local = connect_local(config);
         if (timeline_floor > newest_known_timeline(config.data_directory)) {
-            auto at = parse_lsn(local.exec("SELECT pg_last_wal_replay_lsn()::text").value(0, 0)).value_or(0);
-            auto reserved = reserve_timelines(config.data_directory, timeline_floor, at);
+            reserved = reserve_timelines(config.data_directory, timeline_floor);
             if (!reserved.empty())
                 log::info("a voter knows timeline {}, which this node never received: timeline numbers {}..{} "
                           "reserved, the promotion starts timeline {}",
@@ -67,11 +68,21 @@ void promote_elected(const Config& config, std::int64_t term, std::size_t votes,
                                           config.node_name, config.node_id, term, votes)));
         for (const auto& message : outcome.messages) log::info("{}", message);
         for (const auto& failure : outcome.failures) log::warning("sibling could not follow: {}", failure);
+        return true;
     } catch (const Error& error) {
+        failure = error.what();
         log::warning("promotion after winning term {} failed: {} {}", term, error.what(), error.detail());
-        record_daemon_event(config, "failover_election", false,
-                            fmt::format("promotion in term {} failed: {}", term, error.what()));
+    } catch (const std::exception& error) {  // a worker thread must not end in std::terminate
+        failure = error.what();
+        log::warning("promotion after winning term {} failed: {}", term, error.what());
     }
+    // Placeholders of a promotion that did not happen (PostgreSQL wrote no
+    // newer history file) would stand for real timelines this node may have
+    // to follow later.
+    if (!reserved.empty() && newest_known_timeline(config.data_directory) == reserved.back())
+        release_timelines(config.data_directory, reserved);
+    record_daemon_event(config, "failover_election", false, fmt::format("promotion in term {} failed: {}", term, failure));
+    return false;
 }
 
 void fence_node(const Config& config, const std::string& reason) {

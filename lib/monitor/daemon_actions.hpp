@@ -14,7 +14,8 @@ namespace pgha {
 // Promotes this node after it won the election of `term`, records
 // failover_election and standby_promote, and re-points the other standbys.
 // `timeline_floor`: the newest timeline a voter knows of; the promotion starts a newer one.
-void promote_elected(const Config& config, std::int64_t term, std::size_t votes, int timeline_floor);
+// Returns whether it was promoted.
+bool promote_elected(const Config& config, std::int64_t term, std::size_t votes, int timeline_floor);
 
 // Stops PostgreSQL at once, then runs the fencing hook; records `fencing`.
 void fence_node(const Config& config, const std::string& reason);

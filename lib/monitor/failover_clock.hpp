@@ -47,6 +47,7 @@ public:
     void election_started(TimePoint now, bool crash);
     void promotion_started(TimePoint now);
     void promotion_finished(TimePoint now, WallTime wall);
+    void promotion_failed() { promoting_ = false; }  // not a failover: nothing counted
     // The daemon promoted its node for another reason (a fenced primary's unfence): no failover.
     void self_promotion() { promoted_by_us_ = true; }
     // A switchover holds this daemon now.

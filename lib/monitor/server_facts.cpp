@@ -10,8 +10,9 @@ namespace {
 // double: exact up to 2^53 bytes, 8 PiB of WAL).
 constexpr const char* server_facts_sql = R"SQL(
 SELECT (CASE WHEN NOT r THEN pg_current_wal_lsn() - '0/0'::pg_lsn END)::text AS current_lsn,
-       (pg_last_wal_receive_lsn() - '0/0'::pg_lsn)::text AS received_lsn,
-       (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::text AS replayed_lsn,
+       -- A promoted primary keeps its last received and replayed positions: a standby's facts only.
+       (CASE WHEN r THEN pg_last_wal_receive_lsn() - '0/0'::pg_lsn END)::text AS received_lsn,
+       (CASE WHEN r THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn END)::text AS replayed_lsn,
        (CASE WHEN NOT r THEN 0
              WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
              ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END)::text AS replay_lag,

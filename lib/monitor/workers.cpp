@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "core/log.hpp"
+
 namespace pgha {
 
 Workers::~Workers() {
@@ -21,7 +23,13 @@ void Workers::run(std::function<void()> job, std::function<void()> done) {
     std::lock_guard lock(mutex_);
     auto slot = threads_.emplace(threads_.end());
     *slot = std::thread([this, slot, job = std::move(job), done = std::move(done)]() mutable {
-        job();
+        try {
+            job();
+        } catch (const std::exception& error) {  // never std::terminate: the daemon goes on
+            log::error("a worker's job failed: {}", error.what());
+        } catch (...) {
+            log::error("a worker's job failed with an unknown exception");
+        }
         boost::asio::post(io_, [this, slot, done = std::move(done)] {
             {
                 std::lock_guard lock(mutex_);

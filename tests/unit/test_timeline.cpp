@@ -92,16 +92,22 @@ TEST_CASE("timeline numbers a voter knows are reserved, so that a promotion star
     std::filesystem::create_directories(dir / "pg_wal");
     std::ofstream(dir / "pg_wal" / "00000006.history") << "1\t0/1000000\tx\n5\t0/3000000\ty\n";
     CHECK(newest_known_timeline(dir.string()) == 6);
-    CHECK(reserve_timelines(dir.string(), 6, 0x6000000).empty());
-    auto written = reserve_timelines(dir.string(), 8, 0x6000000);
+    CHECK(reserve_timelines(dir.string(), 6).empty());
+    auto written = reserve_timelines(dir.string(), 8);
     CHECK(written == std::vector<int>{7, 8});
     CHECK(newest_known_timeline(dir.string()) == 8);
     auto placeholder = read_history_file(dir.string(), 8);
     REQUIRE(placeholder);
     REQUIRE(placeholder->size() == 3);
+    // Forked where timeline 6 began: a standby replaying timeline 6 refuses to follow it.
     CHECK(placeholder->back().timeline == 6);
-    CHECK(placeholder->back().switchpoint == 0x6000000);
+    CHECK(placeholder->back().switchpoint == 0x3000000);
     CHECK(read_history_file(dir.string(), 1)->empty());
     CHECK_FALSE(read_history_file(dir.string(), 9));
+    // A voter's absurd timeline reserves at most max_reserved numbers.
+    CHECK(reserve_timelines(dir.string(), 100000).size() == std::size_t(max_reserved));
+    release_timelines(dir.string(), {7, 8});
+    CHECK_FALSE(read_history_file(dir.string(), 7));
+    CHECK(read_history_file(dir.string(), 9));
     std::filesystem::remove_all(dir);
 }

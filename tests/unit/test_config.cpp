@@ -2,6 +2,7 @@
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "monitor/core_inputs.hpp"
 
 using namespace pgha;
 
@@ -153,6 +154,8 @@ TEST_CASE("nofailover = \"true\" stands as priority 0, whatever priority says") 
     auto config = parse_config(minimal + "priority = 50\n[tags]\nnofailover = \"true\"\n", "x.toml");
     CHECK(config.priority == 50);
     CHECK(effective_priority(config) == 0);
+    // The decision core's priority: its own candidacy and the /peer/state answer peers rank it by.
+    CHECK(core_settings(config).priority == 0);
     CHECK(effective_priority(parse_config(minimal + "priority = 50\n[tags]\nnofailover = \"false\"\n", "x.toml")) ==
           50);
     CHECK(effective_priority(parse_config(minimal + "priority = 50\n", "x.toml")) == 50);

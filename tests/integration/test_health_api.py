@@ -3,13 +3,15 @@
 every path on the primary and on standbys with GET, HEAD and OPTIONS, a 400 for
 a parameter a path does not take, /liveness, and [tags]: noloadbalance takes a
 standby out of /replica, /standby and /read-only, free tags match ?tag_KEY=VALUE,
-and nofailover keeps a node from being promoted."""
+a reload applies changed tags, and nofailover keeps a node from being promoted."""
 import json
+import os
+import signal
 import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 from _support import main  # noqa: E402
-from test_daemon import http, wait_until  # noqa: E402
+from test_daemon import daemon_pid, http, wait_until  # noqa: E402
 from test_daemon_safety import DaemonLab  # noqa: E402
 
 PRIMARY_PATHS = ["/", "/primary", "/master", "/leader", "/read-write"]
@@ -87,12 +89,19 @@ class HealthApiTest(DaemonLab):
             self.assertEqual(status["liveness_bound_ms"], 2500)  # 3 x 500 ms + 1 s
             self.assertLessEqual(status["last_tick_ms"], 2500)
 
+    def test_6a_a_reload_applies_new_tags(self):
+        self.lab.configure(3, tags={"dc": "east", "noloadbalance": "false"})
+        os.kill(daemon_pid(self.daemons[3]), signal.SIGHUP)
+        wait_until(lambda: http(self.lab.node(3), "/replica?tag_dc=east")[0] == 200, 10, "node3 back in /replica")
+        self.assertEqual(json.loads(http(self.lab.node(3), "/status")[1])["tags"],
+                         {"dc": "east", "noloadbalance": "false"})
+
     def test_7_nofailover_is_never_promoted(self):
         self.kill_postmaster(1)
         promoted = wait_until(self.writable, 30, "a failover")
         self.assertEqual(promoted, [3], "node2 has nofailover = \"true\"")
         wait_until(lambda: http(self.lab.node(3), "/primary")[0] == 200, 10, "node3's /primary")
-        self.expect(3, "/read-only", 200)  # a primary, whatever its noloadbalance tag
+        self.expect(3, "/read-only", 200)
         self.expect(3, "/replica", 503)
 
 

@@ -126,6 +126,39 @@ Kind text_list(Get get) {
             [get](const Config& c) { return fmt::format("[{}]", fmt::join(get(c), ", ")); }, copier(get)};
 }
 
+// [tags]: a table of strings; noloadbalance and nofailover also take a
+// boolean and are kept as "true" or "false".
+Kind tag_table() {
+    return {[](const toml::node& node, Config& config) -> Problem {
+                const auto* table = node.as_table();
+                if (!table) return "must be a table of strings ([tags] with lines like dc = \"east\")";
+                std::map<std::string, std::string> tags;
+                for (auto&& [name, value] : *table) {
+                    std::string key(name.str());
+                    if (key.empty()) return "a tag's name must not be empty";
+                    if (key == "noloadbalance" || key == "nofailover") {
+                        auto text = value.value<std::string>();
+                        if (value.is_boolean()) tags[key] = *value.value<bool>() ? "true" : "false";
+                        else if (value.is_string() && text && (*text == "true" || *text == "false")) tags[key] = *text;
+                        else return fmt::format("{} must be \"true\" or \"false\"", key);
+                        continue;
+                    }
+                    auto text = value.value<std::string>();
+                    if (!value.is_string() || !text)
+                        return fmt::format("tag {} must be a string ({} = \"...\")", key, key);
+                    tags[key] = *text;
+                }
+                config.tags = std::move(tags);
+                return std::nullopt;
+            },
+            [](const Config& c) {
+                std::vector<std::string> items;
+                for (const auto& [key, value] : c.tags) items.push_back(fmt::format("{} = {}", key, quoted(value)));
+                return fmt::format("{{{}}}", fmt::join(items, ", "));
+            },
+            [](const Config& from, Config& to) { to.tags = from.tags; }};
+}
+
 Kind conninfo() {
     return {[](const toml::node& node, Config& config) -> Problem {
                 auto value = node.value<std::string>();
@@ -168,6 +201,7 @@ const std::vector<Setting>& settings() {
         row("priority", "100", reloadable, integer(FIELD(priority), 0)),
         row("replication_user", R"("")", reloadable, text(FIELD(replication_user))),
         row("use_replication_slots", "true", reloadable, boolean(FIELD(use_replication_slots))),
+        row("tags", "{}", reloadable, tag_table()),
 
         row("failover.mode", R"("automatic")", reloadable, text(FIELD(failover.mode), {"automatic", "manual"})),
         row("failover.monitor_interval", R"("1s")", reloadable, duration(FIELD(failover.monitor_interval))),
@@ -266,6 +300,13 @@ private:
 };
 
 }  // namespace
+
+bool tag_true(const Config& config, const std::string& name) {
+    auto it = config.tags.find(name);
+    return it != config.tags.end() && it->second == "true";
+}
+
+int effective_priority(const Config& config) { return tag_true(config, "nofailover") ? 0 : config.priority; }
 
 const std::vector<SettingInfo>& config_settings() {
     static const std::vector<SettingInfo> infos = [] {

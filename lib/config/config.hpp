@@ -4,6 +4,7 @@
 // writes them as text too, and a unit test keeps the two and the sample equal).
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,10 @@ struct Config {
     int priority = 100;
     std::string replication_user;  // empty: the user in conninfo
     bool use_replication_slots = true;
+    // [tags]: free strings (/replica?tag_KEY=VALUE matches them, /status shows
+    // them) and two with a meaning, kept as "true" or "false": noloadbalance
+    // (out of /replica, /standby and /read-only) and nofailover (as priority 0).
+    std::map<std::string, std::string> tags;
 
     FailoverSettings failover;
     FencingSettings fencing;
@@ -69,6 +74,13 @@ struct Config {
     ServiceSettings service;
     DaemonSettings daemon;
 };
+
+// Whether the tag is set to "true" (noloadbalance, nofailover).
+bool tag_true(const Config& config, const std::string& name);
+
+// The priority this node stands for election with: 0 when the tag nofailover
+// is "true", else `priority`. What the daemon uses and tells its peers.
+int effective_priority(const Config& config);
 
 // Throws pgha::Error (ExitCode::usage) naming the file, line and key of every
 // problem found: syntax errors, unknown keys (with a "did you mean" hint),

@@ -5,7 +5,7 @@ namespace pgha {
 decision::Settings core_settings(const Config& config) {
     decision::Settings s;
     s.node_id = config.node_id;
-    s.priority = config.priority;
+    s.priority = effective_priority(config);  // [tags] nofailover = "true" is priority 0
     s.failover_mode =
         config.failover.mode == "manual" ? decision::FailoverMode::manual : decision::FailoverMode::automatic;
     s.fencing_mode = config.fencing.mode == "ping"  ? decision::FencingMode::ping

@@ -68,6 +68,8 @@ struct Daemon::Impl {
     PeerContacts contacts;
     std::int64_t known_term = -1;
     std::optional<SteadyClock::time_point> term_since;  // when this daemon learned known_term
+    // The loop's last tick, set on the loop thread: /liveness answers from it, without SQL.
+    std::optional<SteadyClock::time_point> last_tick;
 
     Impl(asio::io_context& io_, Config config_, std::string secret_)
         : io(io_), config(std::move(config_)), secret(std::move(secret_)), store(config.daemon.state_dir),
@@ -117,8 +119,13 @@ struct Daemon::Impl {
     void arm_timer(Millis delay) {
         timer.expires_after(delay);
         timer.async_wait([this](const boost::system::error_code& error) {
-            if (!error && !stopping) carry(core.on_tick(SteadyClock::now()));
+            if (!error && !stopping) tick();
         });
+    }
+
+    void tick() {
+        last_tick = SteadyClock::now();
+        carry(core.on_tick(*last_tick));
     }
 
     const NodeRecord* record(int node_id) const {
@@ -350,6 +357,11 @@ struct Daemon::Impl {
         if (s.last_primary_contact)
             status.last_primary_contact_ms =
                 std::chrono::duration_cast<Millis>(SteadyClock::now() - *s.last_primary_contact).count();
+        status.tags = config.tags;
+        if (last_tick)
+            status.last_tick_ms = std::chrono::duration_cast<Millis>(SteadyClock::now() - *last_tick).count();
+        status.liveness_bound_ms = (3 * config.failover.monitor_interval + Millis(1000)).count();
+        status.maximum_lag_on_failover = config.failover.maximum_lag_on_failover;
         status.metrics = current_metrics();
         return status;
     }
@@ -402,7 +414,7 @@ void Daemon::start() {
               impl_->config.daemon.listen);
     impl_->workers.run([config = impl_->config] { record_daemon_event(config, "daemon_start", true, "pghad started"); },
                        [] {});
-    impl_->carry(impl_->core.on_tick(SteadyClock::now()));
+    impl_->tick();
 }
 
 void Daemon::stop() {

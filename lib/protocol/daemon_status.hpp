@@ -2,6 +2,7 @@
 // What a daemon knows about its node at one moment: served by /status, /metrics
 // and the health endpoints, and shown by `pgha daemon status`. Plain data.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,14 @@ struct DaemonStatus {
     // Empty, or which voters promise other leases than this node's, as one
     // sentence: "node 2 promises 3000 ms, node 3 promises 10000 ms".
     std::string lease_mismatch;
+    // The config's [tags]: free strings, and noloadbalance / nofailover ("true" or "false").
+    std::map<std::string, std::string> tags;
+    // Age of the last tick of the daemon's loop (its timer), and the bound
+    // /liveness allows (3 x monitor_interval + 1 s); nullopt: no tick yet.
+    std::optional<std::int64_t> last_tick_ms;
+    std::int64_t liveness_bound_ms = 0;
+    // /readiness's lag bound when the request names none (not part of the JSON).
+    std::uint64_t maximum_lag_on_failover = 16ULL << 20;
     DaemonMetrics metrics;  // only /metrics shows these (not part of /status's JSON)
 };
 

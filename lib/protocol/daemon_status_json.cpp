@@ -40,6 +40,10 @@ std::string encode_status_json(const DaemonStatus& status) {
     out["last_decision"] = status.last_decision;
     out["lease_timeout_ms"] = status.lease_timeout_ms;
     out["lease_mismatch"] = text_or_null(status.lease_mismatch);
+    out["tags"] = json::object();
+    for (const auto& [key, value] : status.tags) out["tags"][key] = value;
+    out["last_tick_ms"] = or_null(status.last_tick_ms);
+    out["liveness_bound_ms"] = status.liveness_bound_ms;
     // Names come from the config and may hold any bytes: replace, never throw.
     return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -68,6 +72,10 @@ DaemonStatus decode_status_json(const std::string& body) {
     s.last_decision = doc.value("last_decision", "");
     s.lease_timeout_ms = doc.value("lease_timeout_ms", std::int64_t(0));
     s.lease_mismatch = optional_field<std::string>(doc, "lease_mismatch").value_or("");
+    if (doc.contains("tags") && doc["tags"].is_object())
+        for (const auto& [key, value] : doc["tags"].items()) s.tags[key] = value.get<std::string>();
+    s.last_tick_ms = optional_field<std::int64_t>(doc, "last_tick_ms");
+    s.liveness_bound_ms = doc.value("liveness_bound_ms", std::int64_t(0));
     return s;
 }
 

@@ -2,6 +2,7 @@
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "monitor/core_inputs.hpp"
 
 using namespace pgha;
 
@@ -126,4 +127,36 @@ TEST_CASE("a missing config file is a usage error naming the path") {
         CHECK(error.code() == ExitCode::usage);
         CHECK_THAT(error.what(), Catch::Matchers::Contains("/nonexistent/pgha.toml"));
     }
+}
+
+TEST_CASE("[tags] holds strings; noloadbalance and nofailover are true or false") {
+    auto config = parse_config(minimal + R"(
+[tags]
+dc = "east"
+noloadbalance = "true"
+nofailover = true
+)", "x.toml");
+    CHECK(config.tags == std::map<std::string, std::string>{{"dc", "east"}, {"noloadbalance", "true"},
+                                                            {"nofailover", "true"}});
+    CHECK(tag_true(config, "noloadbalance"));
+    CHECK_FALSE(tag_true(config, "dc"));
+    CHECK(parse_config(minimal, "x.toml").tags.empty());
+    CHECK(parse_config("tags = { rack = \"r1\" }\n" + minimal, "x.toml").tags.at("rack") == "r1");
+    CHECK(parse_config(minimal + "[tags]\nnoloadbalance = false\n", "x.toml").tags.at("noloadbalance") == "false");
+
+    CHECK_THAT(error_of(minimal + "[tags]\nnoloadbalance = \"yes\"\n"),
+               Catch::Contains("line 5: key \"tags\": noloadbalance must be \"true\" or \"false\""));
+    CHECK_THAT(error_of(minimal + "[tags]\nrack = 3\n"), Catch::Contains("tag rack must be a string"));
+    CHECK_THAT(error_of(minimal + "tags = \"east\"\n"), Catch::Contains("key \"tags\": must be a table of strings"));
+}
+
+TEST_CASE("nofailover = \"true\" stands as priority 0, whatever priority says") {
+    auto config = parse_config(minimal + "priority = 50\n[tags]\nnofailover = \"true\"\n", "x.toml");
+    CHECK(config.priority == 50);
+    CHECK(effective_priority(config) == 0);
+    // The decision core's priority: its own candidacy and the /peer/state answer peers rank it by.
+    CHECK(core_settings(config).priority == 0);
+    CHECK(effective_priority(parse_config(minimal + "priority = 50\n[tags]\nnofailover = \"false\"\n", "x.toml")) ==
+          50);
+    CHECK(effective_priority(parse_config(minimal + "priority = 50\n", "x.toml")) == 50);
 }

@@ -61,6 +61,9 @@ TEST_CASE("the /status JSON reads back as the daemon served it") {
     sent.last_decision = "no action: following node1";
     sent.lease_timeout_ms = 3000;
     sent.lease_mismatch = "node 3 promises 10000 ms";
+    sent.tags = {{"dc", "east"}, {"noloadbalance", "true"}};
+    sent.last_tick_ms = 250;
+    sent.liveness_bound_ms = 4000;
 
     auto got = decode_status_json(encode_status_json(sent));
     CHECK(got.node_id == 2);
@@ -83,6 +86,9 @@ TEST_CASE("the /status JSON reads back as the daemon served it") {
     CHECK(got.last_decision == sent.last_decision);
     CHECK(got.lease_timeout_ms == 3000);
     CHECK(got.lease_mismatch == "node 3 promises 10000 ms");
+    CHECK(got.tags == sent.tags);
+    CHECK(got.last_tick_ms == 250);
+    CHECK(got.liveness_bound_ms == 4000);
 }
 
 TEST_CASE("/status carries the lease setting, and lease_mismatch is null when the voters agree") {

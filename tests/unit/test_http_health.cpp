@@ -51,11 +51,11 @@ DaemonStatus with(DaemonStatus s, F change) {
     return s;
 }
 
-HttpResponse get(const DaemonStatus& status, const std::string& target) {
+HttpResponse get(const DaemonStatus& status, const std::string& target, const std::string& method = "GET") {
     Router router;
     add_health_routes(router, [status] { return status; });
     HttpRequest request;
-    request.method = "GET";
+    request.method = method;
     std::tie(request.path, request.query) = parse_target(target);
     return router.dispatch(request, std::chrono::system_clock::now());
 }
@@ -90,7 +90,8 @@ TEST_CASE("health checks answer HAProxy from the daemon's status", "[http]") {
         {"replica: lag unknown with bound", standby(std::nullopt), "/replica?lag=16MB", 503},
         {"replica: zero bound, caught up", standby(0), "/replica?lag=0", 200},
         {"replica: bad bound", standby(), "/replica?lag=lots", 400},
-        {"replica: bad bound on a primary", primary(), "/replica?lag=16", 400},
+        {"replica: bad bound on a primary", primary(), "/replica?lag=16XB", 400},
+        {"replica: plain bytes are a bound", standby(16), "/replica?lag=16", 200},
     };
     for (const auto& c : cases) {
         INFO(c.what);
@@ -102,6 +103,7 @@ TEST_CASE("health check bodies say why", "[http]") {
     CHECK(check_primary(standby()).reason == "not the primary: role is standby");
     CHECK(check_primary(with(primary(), [](auto& s) { s.fenced = true; })).reason == "primary is fenced");
     CHECK(check_replica(standby(32 << 20), {{"lag", "16MB"}}).reason == "standby lag 32MB exceeds 16MB");
+    CHECK(check_replica(standby(32 << 20), {{"lag", "1048576"}}).reason == "standby lag 32MB exceeds 1MB");
     CHECK(check_health(down()).reason == "PostgreSQL is down");
     CHECK_THROWS_AS(check_replica(standby(), {{"lag", "-1MB"}}), BadRequest);
     CHECK(get(down(), "/health").body == "PostgreSQL is down\n");
@@ -231,4 +233,159 @@ TEST_CASE("metric labels are escaped per the Prometheus rules", "[http]") {
     CHECK(text.find("pgha_up{cluster=\"a\\\"b\",node=\"we\\\"ird\\\\node\\n\"} 1\n") != std::string::npos);
     CHECK(text.find("pgha_role{cluster=\"a\\\"b\",node=\"we\\\"ird\\\\node\\n\",role=\"odd\\\"role\"} 1\n") !=
           std::string::npos);
+}
+
+namespace {
+
+DaemonStatus tagged(DaemonStatus s, std::map<std::string, std::string> tags) {
+    s.tags = std::move(tags);
+    return s;
+}
+
+DaemonStatus ticked(DaemonStatus s, std::optional<std::int64_t> age_ms) {
+    s.last_tick_ms = age_ms;
+    s.liveness_bound_ms = 4000;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("Patroni's paths answer as Patroni's do, on GET, HEAD and OPTIONS", "[http]") {
+    struct Case {
+        const char* what;
+        DaemonStatus status;
+        const char* target;
+        int expected;
+    };
+    auto nolb = tagged(standby(), {{"noloadbalance", "true"}, {"dc", "east"}});
+    std::vector<Case> cases{
+        {"/ on the primary", primary(), "/", 200},
+        {"/ on a standby", standby(), "/", 503},
+        {"/master on the primary", primary(), "/master", 200},
+        {"/master on a standby", standby(), "/master", 503},
+        {"/leader on the primary", primary(), "/leader", 200},
+        {"/leader on a fenced primary", with(primary(), [](auto& s) { s.fenced = true; }), "/leader", 503},
+        {"/read-write on the primary", primary(), "/read-write", 200},
+        {"/read-write on a read-only primary", with(primary(), [](auto& s) { s.writable = false; }), "/read-write",
+         503},
+        {"/standby on a standby", standby(), "/standby", 200},
+        {"/standby on the primary", primary(), "/standby", 503},
+        {"/standby over lag", standby(32 << 20), "/standby?lag=16MB", 503},
+        {"/read-only on the primary", primary(), "/read-only", 200},
+        {"/read-only on a standby", standby(), "/read-only", 200},
+        {"/read-only on a standby not streaming", with(standby(), [](auto& s) { s.streaming = false; }),
+         "/read-only", 503},
+        {"/read-only on a standby over lag", standby(32 << 20), "/read-only?lag=16MB", 503},
+        {"/read-only on a standby within lag", standby(1024), "/read-only?lag=16MB", 200},
+        {"/read-only down", down(), "/read-only", 503},
+        {"/replica: lag in plain bytes, within", standby(1024), "/replica?lag=1048576", 200},
+        {"/replica: lag in plain bytes, over", standby(1048577), "/replica?lag=1048576", 503},
+        {"/replica: replication_state=streaming", standby(), "/replica?replication_state=streaming", 200},
+        {"/replica: replication_state=streaming, not streaming",
+         with(standby(), [](auto& s) { s.streaming = false; }), "/replica?replication_state=streaming", 503},
+        {"/replica: replication_state unsupported", standby(), "/replica?replication_state=stopped", 400},
+        {"/liveness: ticked lately", ticked(standby(), 500), "/liveness", 200},
+        {"/liveness: on a node whose PostgreSQL is down", ticked(down(), 500), "/liveness", 200},
+        {"/liveness: at the bound", ticked(primary(), 4000), "/liveness", 200},
+        {"/liveness: loop stalled", ticked(primary(), 4001), "/liveness", 503},
+        {"/liveness: never ticked", ticked(primary(), std::nullopt), "/liveness", 503},
+        {"/readiness on the primary", primary(), "/readiness", 200},
+        {"/readiness on a fenced primary", with(primary(), [](auto& s) { s.fenced = true; }), "/readiness", 503},
+        {"/readiness on a streaming standby", standby(), "/readiness", 200},
+        {"/readiness on a standby not streaming", with(standby(), [](auto& s) { s.streaming = false; }),
+         "/readiness", 503},
+        {"/readiness over the default bound (maximum_lag_on_failover)", standby((16 << 20) + 1), "/readiness", 503},
+        {"/readiness within lag", standby(1 << 20), "/readiness?lag=2MB", 200},
+        {"/readiness over lag", standby(4 << 20), "/readiness?lag=2MB", 503},
+        {"/readiness down", down(), "/readiness", 503},
+        {"/readiness on a witness", with(down(), [](auto& s) { s.role = "witness"; }), "/readiness", 503},
+        {"/readiness ignores noloadbalance", nolb, "/readiness", 200},
+        // Tags.
+        {"noloadbalance: /replica", nolb, "/replica", 503},
+        {"noloadbalance: /standby", nolb, "/standby", 503},
+        {"noloadbalance: /read-only", nolb, "/read-only", 503},
+        {"noloadbalance: /health", nolb, "/health", 200},
+        {"noloadbalance = false", tagged(standby(), {{"noloadbalance", "false"}}), "/replica", 200},
+        {"noloadbalance on the primary: /read-only as Patroni", tagged(primary(), {{"noloadbalance", "true"}}),
+         "/read-only", 200},
+        {"tag matches", tagged(standby(), {{"dc", "east"}}), "/replica?tag_dc=east", 200},
+        {"tag differs", tagged(standby(), {{"dc", "west"}}), "/replica?tag_dc=east", 503},
+        {"tag missing", standby(), "/replica?tag_dc=east", 503},
+        {"two tags, both match", tagged(standby(), {{"dc", "east"}, {"rack", "r1"}}),
+         "/replica?tag_dc=east&tag_rack=r1", 200},
+        {"two tags, one differs", tagged(standby(), {{"dc", "east"}, {"rack", "r2"}}),
+         "/replica?tag_dc=east&tag_rack=r1", 503},
+        {"tag on /standby", tagged(standby(), {{"dc", "east"}}), "/standby?tag_dc=east", 200},
+        {"tag on /read-only, standby differs", tagged(standby(), {{"dc", "west"}}), "/read-only?tag_dc=east", 503},
+        {"unset nofailover reads as false", standby(), "/replica?tag_nofailover=false", 200},
+        {"nofailover tag matched", tagged(standby(), {{"nofailover", "true"}}), "/replica?tag_nofailover=true", 200},
+        {"tag filter does not undo noloadbalance", nolb, "/replica?tag_dc=east", 503},
+        // A parameter that is not understood is a 400 on every path, whatever the role.
+        {"unknown on /replica", standby(), "/replica?foo=1", 400},
+        {"unknown on /standby", standby(), "/standby?foo=1", 400},
+        {"unknown on /read-only", primary(), "/read-only?foo=1", 400},
+        {"unknown on /primary", primary(), "/primary?foo=1", 400},
+        {"lag on /primary", primary(), "/primary?lag=16MB", 400},
+        {"unknown on /", primary(), "/?foo=1", 400},
+        {"unknown on /master", primary(), "/master?foo=1", 400},
+        {"unknown on /leader", primary(), "/leader?foo=1", 400},
+        {"unknown on /read-write", primary(), "/read-write?foo=1", 400},
+        {"unknown on /health", primary(), "/health?foo=1", 400},
+        {"unknown on /liveness", ticked(primary(), 1), "/liveness?foo=1", 400},
+        {"unknown on /readiness", primary(), "/readiness?foo=1", 400},
+        {"tag on /readiness", primary(), "/readiness?tag_dc=east", 400},
+        {"bad lag on /readiness", primary(), "/readiness?lag=much", 400},
+        {"empty lag", standby(), "/replica?lag=", 400},
+        {"tag_ without a name", standby(), "/replica?tag_=x", 400},
+        {"unknown on /status", primary(), "/status?foo=1", 400},
+        {"unknown on /metrics", primary(), "/metrics?foo=1", 400},
+    };
+    for (const auto& c : cases) {
+        for (const char* method : {"GET", "HEAD", "OPTIONS"}) {
+            INFO(c.what << " (" << method << " " << c.target << ")");
+            auto response = get(c.status, c.target, method);
+            CHECK(response.status == c.expected);
+            CHECK(response.body.empty() == (std::string(method) == "HEAD"));
+        }
+    }
+}
+
+TEST_CASE("a 400 names the parameter and the ones the path takes", "[http]") {
+    CHECK(get(standby(), "/replica?foo=1").body ==
+          "unknown parameter \"foo\" on /replica; it takes: lag, replication_state, tag_KEY\n");
+    CHECK(get(standby(), "/standby?foo=1").body ==
+          "unknown parameter \"foo\" on /standby; it takes: lag, replication_state, tag_KEY\n");
+    CHECK(get(primary(), "/master?foo=1").body == "unknown parameter \"foo\": /master takes no parameters\n");
+    CHECK(get(primary(), "/readiness?foo=1").body == "unknown parameter \"foo\" on /readiness; it takes: lag\n");
+    CHECK(get(standby(), "/replica?lag=lots").body ==
+          "lag=\"lots\" is not a size; write it like 16MB, 512kB or in bytes (1048576)\n");
+    CHECK(get(standby(), "/replica?replication_state=stopped").status == 400);
+}
+
+TEST_CASE("health bodies say which tag or bound kept the node out", "[http]") {
+    CHECK(get(tagged(standby(), {{"noloadbalance", "true"}}), "/replica").body ==
+          "standby has the tag noloadbalance = \"true\": out of load balancing\n");
+    CHECK(get(tagged(standby(), {{"dc", "west"}}), "/replica?tag_dc=east").body ==
+          "standby's tag dc is \"west\", not \"east\"\n");
+    CHECK(get(standby(), "/replica?tag_dc=east").body == "standby has no tag dc (wanted \"east\")\n");
+    CHECK(get(ticked(primary(), 9000), "/liveness").body ==
+          "the daemon's loop last ticked 9000 ms ago, more than its bound of 4000 ms\n");
+    CHECK(get(standby(32 << 20), "/readiness").body == "standby lag 32MB exceeds 16MB\n");
+    CHECK(parse_lag("1048576") == 1048576u);
+    CHECK(parse_lag("16MB") == 16u << 20);
+    CHECK(parse_lag("0") == 0u);
+    CHECK_FALSE(parse_lag("-1"));
+    CHECK_FALSE(parse_lag("16 apples"));
+    CHECK_FALSE(parse_lag(""));
+}
+
+TEST_CASE("/status shows the tags and the loop's last tick", "[http]") {
+    auto j = nlohmann::json::parse(
+        get(ticked(tagged(standby(), {{"dc", "east"}, {"noloadbalance", "true"}}), 250), "/status").body);
+    CHECK(j["tags"] == nlohmann::json({{"dc", "east"}, {"noloadbalance", "true"}}));
+    CHECK(j["last_tick_ms"] == 250);
+    CHECK(j["liveness_bound_ms"] == 4000);
+    j = nlohmann::json::parse(get(primary(), "/status").body);
+    CHECK(j["tags"] == nlohmann::json::object());
+    CHECK(j["last_tick_ms"].is_null());
 }

@@ -149,6 +149,7 @@ class PeerReplayTest(LabTestCase):
         for what, data, allowed in cases:
             with self.subTest(what):
                 code, answer = raw(node1, data)
+                print("  %s: %s" % (what, code if code else "closed without an answer"), file=sys.stderr)
                 self.assertIn(code, allowed, answer[:300])
                 self.assertEqual(http(node1, "/health")[0], 200, "serving after " + what)
         self.assertFalse(self.status(1)["paused"], "no pause got through")

@@ -4,6 +4,8 @@
 // request is accepted at most once (http/auth.hpp). Pure: the time comes from
 // the caller. Bounded: when full of unexpired nonces it refuses new ones rather
 // than forget one (forgetting would let that request be replayed).
+// In memory only: a restarted daemon has forgotten the nonces of the last
+// window, and a clock stepped back by D reopens the last D of it (NTP slews).
 #include <cstddef>
 #include <cstdint>
 #include <map>

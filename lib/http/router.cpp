@@ -50,7 +50,7 @@ std::optional<HttpResponse> Router::refuse_unauthenticated(const Route& route, c
                                                            std::chrono::system_clock::time_point now) const {
     if (route.access != Access::peer) return std::nullopt;
     AuthResult auth = verify(request, secret_, now, max_skew_);
-    if (!auth) return text_response(401, auth.reason);
+    if (!auth) return text_response(auth.status(), auth.reason);  // 401; 409 a replay; 503 a full nonce cache
     return std::nullopt;
 }
 

@@ -101,7 +101,7 @@ class PeerReplayTest(LabTestCase):
         self.assertFalse(self.status(2)["paused"])
 
         code, answer = raw(node2, captured)  # the identical bytes again
-        self.assertEqual(code, 401, answer)  # the router answers every refused signature 401
+        self.assertEqual(code, 409, answer)  # a replay: 409 Conflict (a bad signature is 401)
         self.assertIn("replayed", answer)
         rows = load_json(self, self.pgha(2, "daemon", "status", "--json"))
         self.assertEqual(len(rows), 3, rows)
@@ -122,7 +122,7 @@ class PeerReplayTest(LabTestCase):
         self.assertEqual(code, 200, answer)
         self.assertIn('"granted":false', answer.replace(" ", ""), "no vote against a live leader")
         code, answer = raw(node2, captured)
-        self.assertEqual(code, 401, answer)  # the router answers every refused signature 401
+        self.assertEqual(code, 409, answer)  # a replay: 409 Conflict (a bad signature is 401)
         self.assertIn("replayed", answer)
         time.sleep(1.5)  # a few monitor ticks
         self.assertServingNoFailover(term)

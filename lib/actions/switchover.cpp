@@ -159,6 +159,10 @@ private:
                                     "cluster show\"; once this node accepts writes, run \"pgha node rejoin -d '{}'\" on {}",
                                     describe(old_), pg::redact_conninfo(view_.self.conninfo), old_.node_name));
         }
+        // Its daemon looks at once (/primary turns 200 now, not on its next
+        // round); one that does not know the request finds out on that round.
+        std::string ignored;
+        link_.send(view_.self, "/peer/promoted", switchover::encode(switchover::Resume{link_.id()}), ignored);
         return term + 1;
     }
 

@@ -337,6 +337,12 @@ Effects Core::on_switchover(const SwitchoverHold& hold, bool postgres_changing, 
     return fx;
 }
 
+Effects Core::on_local_change() {
+    Effects fx;
+    wake(fx);
+    return fx;
+}
+
 void Core::on_reload(const Settings& settings) {
     settings_ = settings;
     voter_.set_lease_timeout(settings.lease_timeout);

@@ -62,6 +62,11 @@ public:
     // `postgres_changing`: a step starts or ends, so the last round's view is stale.
     Effects on_switchover(const SwitchoverHold& hold, bool postgres_changing, TimePoint now);
     void on_reload(const Settings& settings);
+    // ---- this node's PostgreSQL changed outside the daemon (a switchover
+    // promoted it): a fresh round now.
+    Effects on_local_change();
+    // A switchover step (demote, rejoin, resume) is running on this node's PostgreSQL.
+    bool switchover_step_running() const { return switchover_.has_step && switchover_.step_running; }
 
     const Status& status() const { return status_; }
     const std::optional<election::PrimaryLease>& lease() const { return lease_; }

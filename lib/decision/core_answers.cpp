@@ -90,6 +90,15 @@ void Core::job_finished(Effects& fx, const PendingJob& pending, const JobResult&
         ++action_generation_;  // facts gathered while it promoted are stale
         lost_since_.reset();
         ++status_.failovers;
+        // The job returns once PostgreSQL accepts writes: with the lease it
+        // won still valid, this node is the writable primary now, not on its
+        // next round (/primary answers 200 at once).
+        if (result.ok && lease_ && !status_.fenced && !lease_lost(now)) {
+            status_.postgres_up = true;
+            status_.role = Role::primary;
+            status_.writable = true;
+            was_primary_ = true;
+        }
         return;
     case JobKind::rejoin: return action_done();
     case JobKind::start_in_recovery:

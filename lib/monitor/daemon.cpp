@@ -325,7 +325,8 @@ struct Daemon::Impl {
                 [this](const decision::SwitchoverHold& hold, bool postgres_changing) {
                     if (decision::holds(hold, "", SteadyClock::now())) failover_clock.held(SteadyClock::now());
                     carry(core.on_switchover(hold, postgres_changing, SteadyClock::now()));
-                }};
+                },
+                [this] { carry(core.on_local_change()); }};
     }
     static HttpResponse json(std::string body) { return {200, "application/json", std::move(body)}; }
 
@@ -336,7 +337,8 @@ struct Daemon::Impl {
         status.node_name = config.node_name;
         status.role = decision::role_name(s.role);
         status.postgres_up = s.postgres_up;
-        status.writable = s.writable;
+        // Not while a switchover step stops or restarts it: the stop has begun.
+        status.writable = s.writable && !core.switchover_step_running();
         status.term = s.term;
         status.paused = s.paused;
         status.fenced = s.fenced;

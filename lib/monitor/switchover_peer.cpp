@@ -79,6 +79,7 @@ void SwitchoverPeer::add_routes(Router& router) {
     router.add("POST", "/peer/demote", [this](const HttpRequest& r) { return on_demote(r); }, Access::peer);
     router.add("POST", "/peer/rejoin", [this](const HttpRequest& r) { return on_rejoin(r); }, Access::peer);
     router.add("POST", "/peer/resume", [this](const HttpRequest& r) { return on_resume(r); }, Access::peer);
+    router.add("POST", "/peer/promoted", [this](const HttpRequest& r) { return on_promoted(r); }, Access::peer);
     router.add("POST", "/peer/switchover-state", [this](const HttpRequest&) { return state(); }, Access::peer);
 }
 
@@ -145,6 +146,17 @@ HttpResponse SwitchoverPeer::on_resume(const HttpRequest& request) {
     auto m = switchover::decode_resume(request.body);
     if (auto refusal = refuse_step(m.id, "resume", true)) return *refusal;
     return start_step(m.id, "resume", [config = config_] { return resume_step(config); });
+}
+
+// The switchover's client promoted this node: its daemon looks at once, so
+// that /primary turns 200 as the promotion completes, not on the next round.
+// (A fresh round changes nothing else: a replay of this request is harmless.)
+HttpResponse SwitchoverPeer::on_promoted(const HttpRequest& request) {
+    auto m = switchover::decode_resume(request.body);
+    if (!holds(m.id, Clock::now()))
+        return conflict(fmt::format("switchover {} does not hold this daemon", m.id));
+    hooks_.promoted();
+    return state();
 }
 
 HttpResponse SwitchoverPeer::start_step(const std::string& id, const std::string& name, std::function<Step()> job) {

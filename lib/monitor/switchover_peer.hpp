@@ -37,6 +37,8 @@ public:
         std::function<std::optional<NodeRecord>(int node_id)> find_node;  // from its metadata
         // The hold or a step changed; `postgres_changing`: a step starts or ends, the view is stale.
         std::function<void(const decision::SwitchoverHold&, bool postgres_changing)> changed;
+        // The switchover promoted this node's PostgreSQL: look at it now.
+        std::function<void()> promoted;
     };
 
     // `config` is the daemon's own (a reload replaces it in place).
@@ -54,6 +56,7 @@ private:
     HttpResponse on_demote(const HttpRequest& request);
     HttpResponse on_rejoin(const HttpRequest& request);
     HttpResponse on_resume(const HttpRequest& request);
+    HttpResponse on_promoted(const HttpRequest& request);
     HttpResponse state();
     // A refusal when switchover `id` may not start step `name` now.
     std::optional<HttpResponse> refuse_step(const std::string& id, const std::string& name, bool after_demote) const;

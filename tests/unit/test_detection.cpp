@@ -225,3 +225,67 @@ TEST_CASE("the winner of an election is told the newest timeline its voters know
     CHECK(decoded.newest_timeline == 7);
     CHECK(peer::decode_reply(R"({"granted": true, "term": 2, "node_id": 1})").newest_timeline == 0);
 }
+
+namespace {
+
+// Node 2 wins term 2 after node 1 released its lease; the promote job it was given.
+Job won_promotion(Node& n, TimePoint at) {
+    n.core.on_release({1, 1, true}, at);
+    auto survey = n.round(round_facts(false, false), at + 10ms);
+    REQUIRE(survey.broadcasts.size() == 1);
+    Effects votes;
+    for (int peer : survey.broadcasts.front().targets) {
+        peer::State state{peer, peer == 1 ? "unknown" : "standby", false, peer == 1 ? std::nullopt : std::optional<Lsn>(900),
+                          100, 1, false, false};
+        auto fx = n.core.on_answer(survey.broadcasts.front().call_id, peer, Answer{state}, at + 20ms);
+        for (auto& b : fx.broadcasts) votes.broadcasts.push_back(b);
+    }
+    REQUIRE(votes.broadcasts.size() == 1);
+    std::optional<Job> promote;
+    for (int peer : votes.broadcasts.front().targets) {
+        auto fx = n.core.on_answer(votes.broadcasts.front().call_id, peer,
+                                   Answer{peer::Reply{true, 2, peer, "granted", 3000, 3}}, at + 30ms);
+        for (auto& job : fx.jobs)
+            if (job.kind == JobKind::promote) promote = job;
+    }
+    REQUIRE(promote);
+    return *promote;
+}
+
+}  // namespace
+
+TEST_CASE("a completed promotion makes the node the writable primary at once, not on its next round") {
+    auto n = standby_of_node_1();
+    auto job = won_promotion(n, t0 + 100ms);
+    CHECK(n.core.status().role == Role::standby);
+    CHECK_FALSE(n.core.status().writable);
+    n.core.on_job_done(job.id, JobResult{}, t0 + 400ms);
+    CHECK(n.core.status().role == Role::primary);
+    CHECK(n.core.status().writable);
+    CHECK(n.core.status().postgres_up);
+}
+
+TEST_CASE("a failed promotion, or one that outlived its lease, does not make the node writable") {
+    SECTION("failed") {
+        auto n = standby_of_node_1();
+        auto job = won_promotion(n, t0 + 100ms);
+        JobResult failed;
+        failed.ok = false;
+        n.core.on_job_done(job.id, failed, t0 + 400ms);
+        CHECK_FALSE(n.core.status().writable);
+        CHECK(n.core.status().role != Role::primary);
+    }
+    SECTION("lease run out while it promoted") {
+        auto n = standby_of_node_1();
+        auto job = won_promotion(n, t0 + 100ms);
+        n.core.on_job_done(job.id, JobResult{}, t0 + 10s);  // the 3 s lease ended long ago
+        CHECK_FALSE(n.core.status().writable);
+    }
+}
+
+TEST_CASE("a switchover's promotion of this node asks for a fresh round at once") {
+    auto n = standby_of_node_1();
+    auto fx = n.core.on_local_change();
+    REQUIRE(fx.tick_in);
+    CHECK(*fx.tick_in == Millis(0));
+}

@@ -8,7 +8,9 @@ packages=(build-essential cmake ninja-build pkg-config libpq-dev libboost-progra
           # file for CPack, lintian, man -l, systemd-analyze verify
           dpkg-dev file lintian man-db systemd
           # /metrics through promtool, the dashboard through a real Prometheus (test_metrics)
-          prometheus)
+          prometheus
+          # the front door of the sample conf/haproxy.cfg, run by test_haproxy
+          haproxy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

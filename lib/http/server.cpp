@@ -40,7 +40,10 @@ struct HttpServerState {
     bool stopped = false;
     std::size_t serving = 0;   // connections counted against max_connections
     std::size_t refusing = 0;  // connections being answered 503
-    std::list<Connection*> connections;  // every live connection, for stop()
+    std::list<Connection*> connections;  // every live connection, for stop() and eviction
+    // Evictions since the last log line (logged at most every 10 s, not per connection).
+    std::size_t evicted = 0;
+    std::chrono::steady_clock::time_point last_eviction_log{};
 };
 
 }  // namespace detail
@@ -88,11 +91,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 public:
     Connection(tcp::socket socket, std::shared_ptr<State> state, bool refuse)
         : stream_(std::move(socket)), state_(std::move(state)), refuse_(refuse) {
+        beast::error_code ec;
+        peer_ = stream_.socket().remote_endpoint(ec).address();
         ++(refuse_ ? state_->refusing : state_->serving);
         position_ = state_->connections.insert(state_->connections.end(), this);
     }
     ~Connection() {
-        --(refuse_ ? state_->refusing : state_->serving);
+        release();
         state_->connections.erase(position_);
     }
 
@@ -100,9 +105,12 @@ public:
         parser_.emplace();
         parser_->body_limit(state_->limits.max_body);
         parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header));
-        stream_.expires_after(state_->limits.idle_timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        waiting_ = true;
+        waiting_since_ = std::chrono::steady_clock::now();
+        stream_.expires_after(state_->limits.header_timeout);
+        http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_header(ec);
+        });
     }
 
     void close() {
@@ -111,9 +119,38 @@ public:
         stream_.close();
     }
 
+    // Still waiting for (part of) its request, so it may make room for a new connection.
+    bool evictable() const { return waiting_ && !released_ && !refuse_; }
+    const asio::ip::address& peer() const { return peer_; }
+    std::chrono::steady_clock::time_point waiting_since() const { return waiting_since_; }
+
+    // Closes at once with a reset (no TIME_WAIT left behind) and frees the slot
+    // now; the object goes when its aborted read completes.
+    void evict() {
+        release();
+        beast::error_code ignored;
+        stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+        stream_.close();
+    }
+
 private:
+    void release() {
+        if (released_) return;
+        released_ = true;
+        --(refuse_ ? state_->refusing : state_->serving);
+    }
+
+    void on_header(beast::error_code ec) {
+        if (state_->stopped || released_) return;
+        if (ec || parser_->is_done()) return on_read(ec);
+        stream_.expires_after(state_->limits.idle_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
     void on_read(beast::error_code ec) {
-        if (state_->stopped) return;
+        if (state_->stopped || released_) return;
+        waiting_ = false;
         if (ec) {
             if (auto answer = answer_to_read_error(ec)) return send(*answer, false, 11);
             return close();
@@ -151,13 +188,55 @@ private:
     std::shared_ptr<State> state_;
     bool refuse_;
     std::list<Connection*>::iterator position_;
+    asio::ip::address peer_;
+    bool waiting_ = false;   // between read_request() and a whole request (or an error)
+    bool released_ = false;  // its slot is free again (evicted, or gone)
+    std::chrono::steady_clock::time_point waiting_since_{};
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http::response<http::string_body> response_;
 };
 
+// The connection to drop for a newcomer: among those still waiting for their
+// request, the longest-waiting one of the address that has the most of them.
+// nullptr when every connection is busy with a request. O(n^2) over at most
+// max_connections entries, only when the table is full.
+Connection* eviction_candidate(const State& state) {
+    Connection* chosen = nullptr;
+    std::size_t chosen_count = 0;
+    for (Connection* c : state.connections) {
+        if (!c->evictable()) continue;
+        std::size_t same = 0;
+        for (Connection* other : state.connections)
+            if (other->evictable() && other->peer() == c->peer()) ++same;
+        if (!chosen || same > chosen_count || (same == chosen_count && c->waiting_since() < chosen->waiting_since())) {
+            chosen = c;
+            chosen_count = same;
+        }
+    }
+    return chosen;
+}
+
+void note_eviction(State& state, const Connection& evicted) {
+    ++state.evicted;
+    auto now = std::chrono::steady_clock::now();
+    if (now - state.last_eviction_log < std::chrono::seconds(10)) return;
+    log::warning("HTTP server: all {} connection slots in use; closed {} connection(s) still waiting for a request, "
+                 "to make room (the latest from {}; said at most every 10 s)",
+                 state.limits.max_connections, state.evicted, evicted.peer().to_string());
+    state.evicted = 0;
+    state.last_eviction_log = now;
+}
+
 void admit(const std::shared_ptr<State>& state, tcp::socket socket) {
     bool full = state->serving >= state->limits.max_connections;
+    if (full) {
+        if (Connection* victim = eviction_candidate(*state)) {
+            note_eviction(*state, *victim);
+            victim->evict();
+            full = false;
+        }
+    }
     // Refusals are bounded too: past twice the limit, close without a word.
     if (full && state->refusing >= state->limits.max_connections) {
         beast::error_code ignored;

@@ -21,11 +21,22 @@ struct HttpServerState;
 
 class HttpServer {
 public:
+    // Flood defence: a connection that is still waiting for its request is
+    // cheap to lose (its client never finished asking), one that has a request
+    // is doing useful work. So when the table is full, a new connection takes
+    // the place of the longest-waiting unfinished one of the address holding
+    // the most unfinished ones (a flooding address loses its own first; on a
+    // shared address, the oldest goes), and a request header must arrive whole
+    // within header_timeout. Only when every slot is busy with a request is a
+    // new connection answered 503.
     struct Limits {
-        std::size_t max_connections = 64;  // more are answered 503 and closed
+        std::size_t max_connections = 64;  // see above; answered 503 when all are busy
         std::size_t max_body = 64 * 1024;  // larger bodies: 413 and close
         std::size_t max_header = 8 * 1024; // larger headers: 431 and close
-        // A connection that has not delivered a whole request within this time is closed.
+        // The request header must be complete within this time of the
+        // connection's accept (or of its previous answer), else it is closed.
+        std::chrono::milliseconds header_timeout{2000};
+        // The whole request, and the writing of the answer, within this time.
         std::chrono::milliseconds idle_timeout{5000};
     };
 

@@ -128,9 +128,13 @@ class ReturningPrimaryTest(DaemonLab):
         lab.adopt_pid(1)
         lab.wait_sql(1, "SELECT count(*) FROM after_failover", "1", timeout=30)
         self.assertEqual(self.writable(), [new])
-        rows = {r["node_name"]: r for r in load_json(self, self.pgha(new, "cluster", "show", "--json"))}
+
+        # The rejoin records node1 as a standby once it streams: a moment after the check above.
+        def shown():
+            rows = {r["node_name"]: r for r in load_json(self, self.pgha(new, "cluster", "show", "--json"))}
+            return rows if (rows["node1"]["role"], rows["node1"]["upstream"]) == ("standby", "node%d" % new) else None
+        rows = wait_until(shown, 15, "cluster show to name node1 a standby of node%d" % new)
         self.assertEqual(rows["node1"]["role"], "standby", rows)
-        self.assertEqual(rows["node1"]["upstream"], "node%d" % new, rows)
 
 
 class NoAutoRejoinTest(DaemonLab):

@@ -34,6 +34,18 @@ class DaemonLab(LabTestCase):
         cls.daemons[n] = cls.lab.spawn(n, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
         wait_until(lambda: http(node, "/health")[0] is not None, 15, "pghad of %s" % node.name)
 
+    @classmethod
+    def wait_roles(cls):
+        """Every daemon answers for its role: /primary on node1, /replica on the others."""
+        for n in range(1, cls.NODES + 1):
+            wait_until(lambda: http(cls.lab.node(n), "/replica" if n > 1 else "/primary")[0] == 200, 20,
+                       "pghad of node%d in its role" % n)
+
+    def status(self, n):
+        code, body = http(self.lab.node(n), "/status")
+        self.assertEqual(code, 200, body)
+        return json.loads(body)
+
     def kill_postmaster(self, n):
         with open(os.path.join(self.lab.node(n).data_dir, "postmaster.pid")) as f:
             os.kill(int(f.readline()), signal.SIGKILL)

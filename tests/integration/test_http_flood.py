@@ -5,7 +5,6 @@ standby's daemon that send a byte a second (reconnecting when closed), while
 /primary and /replica are checked every 0.5 s with a 2 s timeout. At least 95 %
 of the checks answer 200 within 2 s, and the primary keeps its lease: no new
 term, no fencing, no election, still the one writable primary."""
-import json
 import os
 import re
 import resource
@@ -15,8 +14,9 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
-from _support import LabTestCase, main  # noqa: E402
-from test_daemon import FAST, PGHAD, http, wait_until  # noqa: E402
+from _support import main  # noqa: E402
+from test_daemon import http  # noqa: E402
+from test_daemon_safety import DaemonLab  # noqa: E402
 
 CONNECTIONS = 300  # per flooded standby
 FLOOD_SECONDS = 25  # longer than FAST's lease_timeout (3 s) many times over
@@ -79,7 +79,7 @@ class Flood:
                 s.close()
 
 
-class HttpFloodTest(LabTestCase):
+class HttpFloodTest(DaemonLab):
     NODES = 3
 
     @classmethod
@@ -88,27 +88,8 @@ class HttpFloodTest(LabTestCase):
         wanted = 4 * CONNECTIONS + 256
         if soft < wanted:
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
-        cls.lab = lab = cls.make_lab()
-        lab.build_cluster(standbys=2, config=lab.daemon_config(FAST))
-        for n in (1, 2, 3):
-            node = lab.node(n)
-            lab.spawn(n, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
-        for n in (1, 2, 3):
-            wait_until(lambda: http(lab.node(n), "/replica" if n > 1 else "/primary")[0] == 200, 20,
-                       "pghad of node%d in its role" % n)
-
-    def status(self, n):
-        code, body = http(self.lab.node(n), "/status")
-        self.assertEqual(code, 200, body)
-        return json.loads(body)
-
-    def writable(self):
-        found = []
-        for n in (1, 2, 3):
-            r = self.lab.psql_run(n, "SELECT pg_is_in_recovery()", timeout=5)
-            if r.returncode == 0 and r.stdout.strip() == "f":
-                found.append(n)
-        return found
+        super().setUpClass()
+        cls.wait_roles()
 
     def log_path(self, n):
         return os.path.join(self.lab.node(n).dir, "pghad.log")

@@ -12,8 +12,9 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
-from _support import LabTestCase, describe, load_json, main  # noqa: E402
-from test_daemon import FAST, PGHAD, http, wait_until  # noqa: E402
+from _support import describe, load_json, main  # noqa: E402
+from test_daemon import http  # noqa: E402
+from test_daemon_safety import DaemonLab  # noqa: E402
 
 
 def signed_bytes(node, secret, path, body):
@@ -53,34 +54,15 @@ def raw(node, data, timeout=5):
     return None, text
 
 
-class PeerReplayTest(LabTestCase):
+class PeerReplayTest(DaemonLab):
     NODES = 3
 
     @classmethod
     def setUpClass(cls):
-        cls.lab = lab = cls.make_lab()
-        lab.build_cluster(standbys=2, config=lab.daemon_config(FAST))
-        with open(os.path.join(lab.dir, "cluster.secret")) as f:
+        super().setUpClass()
+        with open(os.path.join(cls.lab.dir, "cluster.secret")) as f:
             cls.secret = f.read().strip()
-        for n in (1, 2, 3):
-            node = lab.node(n)
-            lab.spawn(n, [PGHAD, "-f", node.config], log_path=os.path.join(node.dir, "pghad.log"))
-        for n in (1, 2, 3):
-            wait_until(lambda: http(lab.node(n), "/replica" if n > 1 else "/primary")[0] == 200, 20,
-                       "pghad of node%d in its role" % n)
-
-    def status(self, n):
-        code, body = http(self.lab.node(n), "/status")
-        self.assertEqual(code, 200, body)
-        return json.loads(body)
-
-    def writable(self):
-        found = []
-        for n in (1, 2, 3):
-            r = self.lab.psql_run(n, "SELECT pg_is_in_recovery()", timeout=5)
-            if r.returncode == 0 and r.stdout.strip() == "f":
-                found.append(n)
-        return found
+        cls.wait_roles()
 
     def assertServingNoFailover(self, term):
         for n in (1, 2, 3):

@@ -1,19 +1,15 @@
 #include "actions/history_record.hpp"
 
-#include <cstdlib>
-
 #include "actions/timeline_files.hpp"
 #include "catalog/history.hpp"
 #include "core/log.hpp"
 
 namespace pgha {
 
-void record_promotion_history(const Config& config, const pg::Connection& local, const std::string& reason,
-                              std::int64_t term, const std::optional<NodeRecord>& old_primary) {
+void record_promotion_history(const Config& config, const pg::Connection& local, int timeline,
+                              const std::string& reason, std::int64_t term,
+                              const std::optional<NodeRecord>& old_primary) {
     try {
-        // The timeline of the WAL being written now: pg_control names it only after a checkpoint.
-        auto file = local.exec("SELECT pg_walfile_name(pg_current_wal_lsn())").value(0, 0);
-        int timeline = static_cast<int>(std::strtol(file.substr(0, 8).c_str(), nullptr, 16));
         auto history = read_history_file(config.data_directory, timeline);
         if (timeline <= 1 || !history || history->empty()) {
             log::warning("cluster history: no history file of timeline {} in pg_wal; the promotion is not recorded",

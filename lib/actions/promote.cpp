@@ -122,7 +122,7 @@ PromoteOutcome promote_now(const Config& config, const pg::Connection& local, co
     log::info("pg_promote finished: PostgreSQL accepts writes");
     checkpoint(local);  // so pg_control (read by pg_rewind of the old primary) names the new timeline
     try {
-        outcome.timeline = control_timeline(local);
+        outcome.timeline = writing_timeline(local);
     } catch (const Error& error) {
         log::warning("the new timeline could not be read: {}", error.what());
     }
@@ -135,7 +135,7 @@ PromoteOutcome promote_now(const Config& config, const pg::Connection& local, co
     local.begin();
     auto term = catalog::record_promotion(local, config.node_id, elected_term);
     local.commit();
-    record_promotion_history(config, local, reason, term, old_primary);
+    if (outcome.timeline) record_promotion_history(config, local, *outcome.timeline, reason, term, old_primary);
     auto message = fmt::format("{} promoted to primary (term {})", describe(*self), term);
     outcome.messages.push_back(message);
     outcome.term = term;

@@ -22,7 +22,7 @@ struct PromoteOutcome {
     std::vector<std::string> failures;  // siblings that could not follow
     // What the promotion gave (unset for a dry run).
     std::optional<std::int64_t> term;
-    std::optional<int> timeline;           // the new primary's, after its checkpoint
+    std::optional<int> timeline;           // the one the new primary writes
     std::optional<NodeRecord> old_primary;  // the primary record it replaced
     std::vector<NodeRecord> followed;       // siblings re-pointed to it
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "actions/connect.hpp"
@@ -83,6 +84,11 @@ bool wait_streaming_from(const pg::Connection& standby, const std::string& conni
 
 int control_timeline(const pg::Connection& server) {
     return static_cast<int>(server.exec("SELECT timeline_id FROM pg_control_checkpoint()").integer(0, 0).value_or(0));
+}
+
+int writing_timeline(const pg::Connection& primary) {
+    auto file = primary.exec("SELECT pg_walfile_name(pg_current_wal_lsn())").value(0, 0);
+    return static_cast<int>(std::strtol(file.substr(0, 8).c_str(), nullptr, 16));
 }
 
 void checkpoint(const pg::Connection& server) { server.exec("CHECKPOINT"); }

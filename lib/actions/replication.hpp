@@ -37,6 +37,10 @@ bool wait_streaming_from(const pg::Connection& standby, const std::string& conni
 // The server's current timeline as its control file records it.
 int control_timeline(const pg::Connection& server);
 
+// The timeline of the WAL a primary writes now: right at once after a
+// promotion, which pg_control names only after its next checkpoint.
+int writing_timeline(const pg::Connection& primary);
+
 // A new primary's control file keeps the old timeline until its first
 // checkpoint after promotion, and pg_rewind reads the timeline there.
 void checkpoint(const pg::Connection& server);

@@ -9,6 +9,7 @@
 #include "actions/controldata.hpp"
 #include "actions/data_directory.hpp"
 #include "actions/history_record.hpp"
+#include "actions/replication.hpp"
 #include "actions/service.hpp"
 #include "catalog/nodes.hpp"
 #include "core/error.hpp"
@@ -84,7 +85,8 @@ void record_unfence_history(const Config& config, const pg::Connection& local) {
         NodeRecord self;
         self.node_id = config.node_id;
         self.node_name = config.node_name;
-        record_promotion_history(config, local, "unfence", catalog::cluster_state(local).term, self);
+        record_promotion_history(config, local, writing_timeline(local), "unfence", catalog::cluster_state(local).term,
+                                 self);
     } catch (const Error& error) {
         log::warning("cluster history: the unfence is not recorded: {}", error.what());
     }
